@@ -1,0 +1,7 @@
+//! host-sim: a workflow engine in miniature for the plaid-idv-retry plugin.
+//!
+//! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
+//! - `cli`: the commands (inspect, schema, validate, preset, ...).
+
+pub mod cli;
+pub mod locate;

@@ -1,0 +1,42 @@
+//! What the plugin says about itself when a host asks.
+
+use std::sync::OnceLock;
+
+use serde_json::json;
+
+use crate::{interface::ABI_VERSION, schema};
+
+pub const TASK_ID: &str = "plaid.identity_verification.retry";
+pub const PLAID_PATH: &str = "/identity_verification/retry";
+pub const PLAID_VERSION: &str = "2020-09-14";
+pub const DOCUMENTATION_URL: &str =
+    "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
+
+/// Built once: hosts may ask on every call.
+pub fn json() -> &'static str {
+    static MANIFEST: OnceLock<String> = OnceLock::new();
+    MANIFEST.get_or_init(|| {
+        let schemas: serde_json::Map<String, serde_json::Value> = schema::HASHES
+            .iter()
+            .map(|(name, hash)| ((*name).to_string(), json!({ "hash": format!("fnv1a64:{hash:016x}") })))
+            .collect();
+        json!({
+            "name": env!("CARGO_PKG_NAME"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "abi_version": ABI_VERSION,
+            "task": {
+                "id": TASK_ID,
+                "title": "Retry an Identity Verification",
+                "description": "Allow a customer to retry their Plaid Identity Verification: opens a new, billed \
+                                session for the same client_user_id and template_id, using one of the reset, \
+                                incomplete, infer or custom strategies.",
+                "method": "POST",
+                "path": PLAID_PATH,
+                "plaid_version": PLAID_VERSION,
+                "documentation_url": DOCUMENTATION_URL,
+            },
+            "schemas": schemas,
+        })
+        .to_string()
+    })
+}
