@@ -47,6 +47,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Dialect::Seed)]
         dialect: Dialect,
     },
+    /// Run the local Plaid-compatible simulator (no plugin needed).
+    Sandbox(crate::sandbox::cli::SandboxArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,10 +100,12 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
-    let plugin = locate::load(cli.plugin.as_deref())?;
+    // Loaded on first use: the sandbox is Plaid's side and runs where no plugin was built.
+    let plugin = || locate::load(cli.plugin.as_deref());
     match cli.command {
-        Command::Inspect => print_json(&plugin.manifest()?),
+        Command::Inspect => print_json(&plugin()?.manifest()?),
         Command::Schema { kind } => {
+            let plugin = plugin()?;
             let text = match kind {
                 SchemaKind::Input => plugin.input_schema()?,
                 SchemaKind::Output => plugin.output_schema()?,
@@ -109,14 +113,15 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             };
             print_json(&text)
         }
-        Command::Validate { file } => validate(&plugin, &file),
+        Command::Validate { file } => validate(&plugin()?, &file),
         Command::Preset { environment, dialect } => {
             let options = serde_json::json!({
                 "environment": environment.to_possible_value().map(|v| v.get_name().to_owned()),
                 "dialect": dialect.to_possible_value().map(|v| v.get_name().to_owned()),
             });
-            print_json(&plugin.settings_preset(&options.to_string())?)
+            print_json(&plugin()?.settings_preset(&options.to_string())?)
         }
+        Command::Sandbox(args) => crate::sandbox::cli::run(&args),
     }
 }
 

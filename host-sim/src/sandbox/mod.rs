@@ -1,0 +1,323 @@
+//! A local Plaid-compatible simulator of the `/identity_verification/*` endpoints (create, get, list,
+//! retry), behaving like Plaid's sandbox: credentials, `Plaid-Version` and body checks with Plaid's
+//! errors, an attempt history per user and template, the four retry strategies and their
+//! restrictions, the sandbox test user, the sandbox rate limit, and fault injection (see [`faults`]).
+//!
+//! Start it in-process with [`start`] (tests, `test-request`) or as `host-sim sandbox`.
+
+pub mod cli;
+mod errors;
+pub mod faults;
+mod ids;
+mod limit;
+mod model;
+mod plaid;
+pub mod session;
+pub mod state;
+
+use std::{
+    io,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+    serve::ListenerExt,
+    Router,
+};
+
+pub use errors::PlaidError;
+pub use faults::{Fault, FaultSet, Faults};
+pub use plaid::{LIST_PAGE, PLAID_VERSION};
+pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};
+
+use faults::Delivery;
+use limit::RateLimit;
+
+/// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
+pub const DEFAULT_CLIENT_ID: &str = "sim-client-id";
+pub const DEFAULT_SECRET: &str = "sim-secret";
+/// Plaid's sandbox limit for `/identity_verification/*`, per client.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+/// Larger bodies are refused with `INVALID_BODY` before they are parsed.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+/// The per-request fault header (see [`faults`]).
+pub const FAULT_HEADER: &str = "x-sim-fault";
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    pub client_id: String,
+    pub secret: String,
+    /// Requests a minute per client across all endpoints; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Faults on every request, or on the first ones.
+    pub faults: Faults,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            secret: DEFAULT_SECRET.to_owned(),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            faults: Faults::none(),
+        }
+    }
+}
+
+/// The state the request handlers share.
+pub(crate) struct Simulator {
+    client_id: String,
+    secret: String,
+    base_url: String,
+    ledger: Ledger,
+    ids: ids::Ids,
+    limit: RateLimit,
+    faults: Faults,
+    requests: AtomicU64,
+}
+
+/// A running simulator. Dropping it stops it: its connections close, hanging ones included.
+pub struct Sandbox {
+    sim: Arc<Simulator>,
+    addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// Starts a simulator on its own multi-threaded runtime and returns once it is listening.
+pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("plaid-sandbox")
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr))?;
+    let addr = listener.local_addr()?;
+    let sim = Arc::new(Simulator {
+        client_id: config.client_id,
+        secret: config.secret,
+        base_url: format!("http://{addr}"),
+        ledger: Ledger::default(),
+        ids: ids::Ids::new(),
+        limit: RateLimit::new(config.rate_limit_per_minute),
+        faults: config.faults,
+        requests: AtomicU64::new(0),
+    });
+    // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK stall each small
+    // response by up to 40 ms.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let app = Router::new().fallback(handle).with_state(sim.clone());
+    runtime.spawn(async move {
+        // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Sandbox`.
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Sandbox { sim, addr, runtime: Some(runtime) })
+}
+
+impl Sandbox {
+    /// `http://127.0.0.1:PORT`, the base URL for a Plaid client.
+    pub fn url(&self) -> String {
+        self.sim.base_url.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every attempt recorded so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.sim.ledger
+    }
+
+    /// How many sessions (each billed by Plaid) exist for a user and template.
+    pub fn session_count(&self, client_user_id: &str, template_id: &str) -> usize {
+        self.sim.ledger.session_count(client_user_id, template_id)
+    }
+
+    /// The attempts for a user and template, oldest first.
+    pub fn attempts(&self, client_user_id: &str, template_id: &str) -> Vec<Arc<Attempt>> {
+        self.sim.ledger.attempts(client_user_id, template_id)
+    }
+
+    /// How many HTTP requests arrived, whatever became of them.
+    pub fn request_count(&self) -> u64 {
+        self.sim.requests.load(Ordering::Relaxed)
+    }
+
+    /// Records an attempt as if a user had got that far, so there is something to retry; returns
+    /// its id. `at` is the step where it stopped: the failed step for `failed` (default
+    /// `kyc_check`), the current one for `active` (default `accept_tos`), the unfinished one for
+    /// `expired`/`canceled` (default `verify_sms`) or `pending_review` (default `kyc_check`);
+    /// ignored for `success`. The steps before it passed; a seeded attempt carries no user data.
+    pub fn seed_attempt(&self, client_user_id: &str, template_id: &str, status: Status, at: Option<Step>) -> String {
+        let template = session::template_plan();
+        let at = at.unwrap_or(match status {
+            Status::Active => Step::AcceptTos,
+            Status::Expired | Status::Canceled => Step::VerifySms,
+            _ => Step::KycCheck,
+        });
+        let (here, after) = match status {
+            Status::Success => (StepStatus::Success, StepStatus::Success),
+            Status::Active => (StepStatus::Active, StepStatus::WaitingForPrerequisite),
+            Status::Failed => (StepStatus::Failed, StepStatus::WaitingForPrerequisite),
+            Status::Expired => (StepStatus::Expired, StepStatus::Expired),
+            Status::Canceled => (StepStatus::Canceled, StepStatus::Canceled),
+            Status::PendingReview => (StepStatus::PendingReview, StepStatus::WaitingForPrerequisite),
+        };
+        let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {
+            (std::cmp::Ordering::Equal, _) => here,
+            (_, session::Plan::NotApplicable) => StepStatus::NotApplicable,
+            (std::cmp::Ordering::Less, _) => StepStatus::Success,
+            (std::cmp::Ordering::Greater, _) => after,
+        });
+        let recorded = self.sim.ledger.record_with(client_user_id, template_id, |latest| {
+            Ok::<_, std::convert::Infallible>(self.sim.attempt(
+                client_user_id,
+                template_id,
+                latest,
+                None,
+                true,
+                steps,
+                status,
+                state::UserData::default(),
+            ))
+        });
+        match recorded {
+            Ok(attempt) => attempt.id.clone(),
+            Err(never) => match never {},
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Cancels every task (hanging responses too) and closes the listener.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+/// A finished response before delivery: status, content type, bytes.
+struct Reply {
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+impl Reply {
+    fn json(status: StatusCode, value: &serde_json::Value) -> Self {
+        Reply { status, content_type: JSON, body: Bytes::from(value.to_string()) }
+    }
+
+    fn error(error: &PlaidError, request_id: &str) -> Self {
+        Reply::json(error.status, &error.body(request_id))
+    }
+
+    fn into_response(self, delivery: Delivery) -> Response {
+        let mut response = Response::new(delivery.body(self.body));
+        *response.status_mut() = self.status;
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        response
+    }
+}
+
+/// A response that closes the connection without sending anything.
+fn dropped() -> Response {
+    Reply { status: StatusCode::OK, content_type: JSON, body: Bytes::new() }
+        .into_response(Delivery { drop: true, ..Delivery::default() })
+}
+
+async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response {
+    let n = sim.requests.fetch_add(1, Ordering::Relaxed);
+    let request_id = sim.ids.request_id();
+    let (parts, body) = request.into_parts();
+
+    let server_faults = sim.faults.for_request(n);
+    let header_faults = match parts.headers.get(FAULT_HEADER).map(|v| v.to_str().map(str::parse::<FaultSet>)) {
+        None => None,
+        Some(Ok(Ok(set))) => Some(set),
+        Some(Ok(Err(e))) => {
+            let error = PlaidError::invalid_headers(format!("the X-Sim-Fault header is not valid: {e}"));
+            return Reply::error(&error, &request_id).into_response(Delivery::default());
+        }
+        Some(Err(_)) => {
+            let error = PlaidError::invalid_headers("the X-Sim-Fault header is not valid: it must be ASCII");
+            return Reply::error(&error, &request_id).into_response(Delivery::default());
+        }
+    };
+    let merged;
+    let faults = match &header_faults {
+        Some(set) => {
+            merged = server_faults.merged(set);
+            &merged
+        }
+        None => server_faults,
+    };
+
+    // Faults that refuse the request before Plaid would have handled it.
+    let mut burst = None;
+    for fault in faults.iter() {
+        match *fault {
+            Fault::Hang(bound) => {
+                tokio::time::sleep(bound).await;
+                return dropped();
+            }
+            Fault::Status(code) => {
+                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return Reply::error(&PlaidError::for_status(status), &request_id).into_response(Delivery::default());
+            }
+            Fault::Html502 => {
+                return Reply { status: StatusCode::BAD_GATEWAY, content_type: "text/html", body: Bytes::from_static(faults::HTML_502.as_bytes()) }
+                    .into_response(Delivery::default());
+            }
+            Fault::RateLimitBurst(n) => burst = Some(n),
+            _ => {}
+        }
+    }
+
+    let reply = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Err(_) => Reply::error(
+            &PlaidError::invalid_body(format!("body could not be read: it must be at most {MAX_REQUEST_BODY} bytes")),
+            &request_id,
+        ),
+        Ok(bytes) => match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
+            Ok(mut value) => {
+                value["request_id"] = serde_json::Value::from(request_id.as_str());
+                Reply::json(StatusCode::OK, &value)
+            }
+            Err(error) => Reply::error(&error, &request_id),
+        },
+    };
+
+    // Faults on the way out: whatever the request did has been recorded.
+    let mut reply = reply;
+    for fault in faults.iter() {
+        match *fault {
+            Fault::StatusAfterRecord(code) => {
+                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                reply = Reply::error(&PlaidError::for_status(status), &request_id);
+            }
+            Fault::Latency(delay) => tokio::time::sleep(delay).await,
+            _ => {}
+        }
+    }
+    reply.into_response(Delivery::from_faults(faults))
+}

@@ -1,0 +1,318 @@
+//! The ledger: every Identity Verification attempt the simulator created, per (`client_user_id`,
+//! `template_id`) in creation order, the way Plaid keeps a user's attempt history.
+//!
+//! Attempts never change once recorded (the simulated user finishes or stops at once), so they are
+//! shared as `Arc`s and rendered outside the lock.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    str::FromStr,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+/// The steps of an Identity Verification session, in the order a user meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    AcceptTos,
+    VerifySms,
+    KycCheck,
+    DocumentaryVerification,
+    SelfieCheck,
+    WatchlistScreening,
+    RiskCheck,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::AcceptTos,
+        Step::VerifySms,
+        Step::KycCheck,
+        Step::DocumentaryVerification,
+        Step::SelfieCheck,
+        Step::WatchlistScreening,
+        Step::RiskCheck,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::AcceptTos => "accept_tos",
+            Step::VerifySms => "verify_sms",
+            Step::KycCheck => "kyc_check",
+            Step::DocumentaryVerification => "documentary_verification",
+            Step::SelfieCheck => "selfie_check",
+            Step::WatchlistScreening => "watchlist_screening",
+            Step::RiskCheck => "risk_check",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A step's status, Plaid's `IdentityVerificationStepStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    Success,
+    Active,
+    Failed,
+    WaitingForPrerequisite,
+    NotApplicable,
+    Skipped,
+    Expired,
+    Canceled,
+    PendingReview,
+    ManuallyApproved,
+    ManuallyRejected,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Success => "success",
+            StepStatus::Active => "active",
+            StepStatus::Failed => "failed",
+            StepStatus::WaitingForPrerequisite => "waiting_for_prerequisite",
+            StepStatus::NotApplicable => "not_applicable",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Expired => "expired",
+            StepStatus::Canceled => "canceled",
+            StepStatus::PendingReview => "pending_review",
+            StepStatus::ManuallyApproved => "manually_approved",
+            StepStatus::ManuallyRejected => "manually_rejected",
+        }
+    }
+
+    /// Done with, as far as an `incomplete` retry is concerned: nothing to redo.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Success | StepStatus::Skipped | StepStatus::NotApplicable | StepStatus::ManuallyApproved
+        )
+    }
+
+    /// The step ran to a verdict, so its details object is filled in.
+    pub fn has_result(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Success | StepStatus::Failed | StepStatus::ManuallyApproved | StepStatus::ManuallyRejected
+        )
+    }
+}
+
+/// An attempt's overall status, Plaid's `IdentityVerificationStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    Success,
+    Failed,
+    Expired,
+    Canceled,
+    PendingReview,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Success => "success",
+            Status::Failed => "failed",
+            Status::Expired => "expired",
+            Status::Canceled => "canceled",
+            Status::PendingReview => "pending_review",
+        }
+    }
+}
+
+/// An unknown name for a step or a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName(pub String);
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown name `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+impl FromStr for Step {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Step::ALL.into_iter().find(|step| step.as_str() == s).ok_or_else(|| UnknownName(s.to_owned()))
+    }
+}
+
+impl FromStr for Status {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Status::Active, Status::Success, Status::Failed, Status::Expired, Status::Canceled, Status::PendingReview]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownName(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The retry strategies, Plaid's `Strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Reset,
+    Incomplete,
+    Infer,
+    Custom,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Reset => "reset",
+            Strategy::Incomplete => "incomplete",
+            Strategy::Infer => "infer",
+            Strategy::Custom => "custom",
+        }
+    }
+}
+
+/// The user data an attempt carries (sent with create or retry), in the response's shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserData {
+    pub email_address: Option<String>,
+    pub phone_number: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub name: Option<Name>,
+    pub address: Option<Address>,
+    pub id_number: Option<IdNumber>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    pub given_name: String,
+    pub family_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub street: Option<String>,
+    pub street2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdNumber {
+    pub value: String,
+    pub id_type: String,
+}
+
+/// How the simulated user's session went, step by step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: String,
+    pub client_user_id: String,
+    pub template_id: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+    pub completed_at: Option<u64>,
+    pub previous_attempt_id: Option<String>,
+    /// The strategy that created it (`None` for `/create` and seeded attempts); `infer` is
+    /// recorded as what it resolved to.
+    pub strategy: Option<Strategy>,
+    pub is_shareable: bool,
+    pub status: Status,
+    /// Indexed by `Step::index`.
+    pub steps: [StepStatus; 7],
+    pub user: UserData,
+    /// The `watchlist_screening_id`, when screening ran.
+    pub screening_id: Option<String>,
+}
+
+impl Attempt {
+    pub fn step(&self, step: Step) -> StepStatus {
+        self.steps[step.index()]
+    }
+
+    /// The first step that is not settled: where the user failed, stopped or is now.
+    pub fn failing_step(&self) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| !self.step(*s).is_settled())
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    by_id: HashMap<String, Arc<Attempt>>,
+    by_user: HashMap<(String, String), Vec<Arc<Attempt>>>,
+}
+
+/// Every attempt, shared by the request handlers and the embedding test.
+#[derive(Default)]
+pub struct Ledger {
+    inner: Mutex<Inner>,
+}
+
+impl Ledger {
+    // A handler that panicked mid-update cannot leave an attempt half-recorded (inserts are the last
+    // thing it does), so a poisoned lock is still consistent.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records an attempt built from the latest one for its user and template: `build` runs under
+    /// the lock, so two concurrent retries chain one after the other instead of both branching off
+    /// the same attempt.
+    pub fn record_with<E>(
+        &self,
+        client_user_id: &str,
+        template_id: &str,
+        build: impl FnOnce(Option<&Arc<Attempt>>) -> Result<Attempt, E>,
+    ) -> Result<Arc<Attempt>, E> {
+        let mut inner = self.lock();
+        let key = (client_user_id.to_owned(), template_id.to_owned());
+        let latest = inner.by_user.get(&key).and_then(|v| v.last());
+        let attempt = Arc::new(build(latest)?);
+        inner.by_id.insert(attempt.id.clone(), attempt.clone());
+        inner.by_user.entry(key).or_default().push(attempt.clone());
+        Ok(attempt)
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Attempt>> {
+        self.lock().by_id.get(id).cloned()
+    }
+
+    /// The attempts for one user and template, oldest first.
+    pub fn attempts(&self, client_user_id: &str, template_id: &str) -> Vec<Arc<Attempt>> {
+        self.lock()
+            .by_user
+            .get(&(client_user_id.to_owned(), template_id.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many sessions (each one billed by Plaid) exist for one user and template.
+    pub fn session_count(&self, client_user_id: &str, template_id: &str) -> usize {
+        self.lock().by_user.get(&(client_user_id.to_owned(), template_id.to_owned())).map_or(0, Vec::len)
+    }
+
+    /// Every attempt, in no particular order.
+    pub fn len(&self) -> usize {
+        self.lock().by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
