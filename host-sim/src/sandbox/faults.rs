@@ -272,13 +272,13 @@ impl Delivery {
             _ => bytes,
         };
         if self.drop {
-            return Body::new(FaultBody::new(bytes, 0, None));
+            return Body::new(FaultBody::new(bytes, 0, true, None));
         }
-        let stop_at = if self.truncate { bytes.len() / 2 } else { bytes.len() };
         if self.drip.is_none() && !self.truncate {
             return Body::from(bytes);
         }
-        Body::new(FaultBody::new(bytes, stop_at, self.drip))
+        let stop_at = if self.truncate { bytes.len() / 2 } else { bytes.len() };
+        Body::new(FaultBody::new(bytes, stop_at, self.truncate, self.drip))
     }
 }
 
@@ -300,17 +300,21 @@ impl std::error::Error for InjectedClose {}
 struct FaultBody {
     data: Bytes,
     sent: usize,
+    /// Send `data[..stop_at]`, then end (or close, with `close`).
     stop_at: usize,
+    close: bool,
     drip: Option<u32>,
     pause: Option<Pin<Box<Sleep>>>,
+    /// The grace pause before closing has been taken.
+    closing: bool,
 }
 
 /// How long a truncated body waits before closing, so the part that was sent is flushed first.
 const FLUSH_GRACE: Duration = Duration::from_millis(50);
 
 impl FaultBody {
-    fn new(data: Bytes, stop_at: usize, drip: Option<u32>) -> Self {
-        FaultBody { data, sent: 0, stop_at, drip, pause: None }
+    fn new(data: Bytes, stop_at: usize, close: bool, drip: Option<u32>) -> Self {
+        FaultBody { data, sent: 0, stop_at, close, drip, pause: None, closing: false }
     }
 
     /// Chunk size and the pause after each chunk: ten chunks a second, or one byte per chunk for
@@ -329,23 +333,25 @@ impl HttpBody for FaultBody {
     type Error = InjectedClose;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, InjectedClose>>> {
-        if let Some(pause) = self.pause.as_mut() {
-            if pause.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
+        loop {
+            if let Some(pause) = self.pause.as_mut() {
+                if pause.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                self.pause = None;
             }
-            self.pause = None;
-        }
-        if self.sent >= self.stop_at {
-            if self.stop_at == self.data.len() {
+            if self.sent < self.stop_at {
+                break;
+            }
+            if !self.close {
                 return Poll::Ready(None);
             }
-            if self.stop_at == 0 || self.sent > self.stop_at {
+            if self.sent == 0 || self.closing {
                 return Poll::Ready(Some(Err(InjectedClose)));
             }
-            // Truncated: let the half that was sent reach the client, then close.
-            self.sent += 1;
+            // Let the part that was sent reach the client, then close.
+            self.closing = true;
             self.pause = Some(Box::pin(tokio::time::sleep(FLUSH_GRACE)));
-            return self.poll_frame(cx);
         }
         let remaining = self.stop_at - self.sent;
         let len = match self.drip {
@@ -362,11 +368,16 @@ impl HttpBody for FaultBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.stop_at == self.data.len() && self.sent >= self.data.len()
+        !self.close && self.sent >= self.data.len()
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.len() as u64)
+        if self.close && self.stop_at == 0 {
+            // An exact length of 0 would let hyper finish the response without polling the body.
+            SizeHint::default()
+        } else {
+            SizeHint::with_exact(self.data.len() as u64)
+        }
     }
 }
 

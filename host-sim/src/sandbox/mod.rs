@@ -175,8 +175,10 @@ impl Sandbox {
             Status::Success => (StepStatus::Success, StepStatus::Success),
             Status::Active => (StepStatus::Active, StepStatus::WaitingForPrerequisite),
             Status::Failed => (StepStatus::Failed, StepStatus::WaitingForPrerequisite),
-            Status::Expired => (StepStatus::Expired, StepStatus::Expired),
-            Status::Canceled => (StepStatus::Canceled, StepStatus::Canceled),
+            // Only the step the user was on ends expired or canceled: the steps after it never
+            // started, which keeps `infer`'s "expired → incomplete" reachable.
+            Status::Expired => (StepStatus::Expired, StepStatus::WaitingForPrerequisite),
+            Status::Canceled => (StepStatus::Canceled, StepStatus::WaitingForPrerequisite),
             Status::PendingReview => (StepStatus::PendingReview, StepStatus::WaitingForPrerequisite),
         };
         let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {

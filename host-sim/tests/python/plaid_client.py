@@ -1,0 +1,136 @@
+"""Drives the simulator with Plaid's official Python client (plaid-python 46): create, retry, get
+and list, plus one error. The client checks every response against its models (required keys,
+types, enum values), so a response it cannot parse fails here with the client's own error.
+
+Usage: plaid_client.py BASE_URL CLIENT_ID SECRET
+Prints one JSON summary line on success; exits non-zero with the client's error otherwise.
+"""
+import datetime
+import json
+import sys
+
+import plaid
+from plaid.api import plaid_api
+from plaid.model.identity_verification_create_request import IdentityVerificationCreateRequest
+from plaid.model.identity_verification_create_request_user import IdentityVerificationCreateRequestUser
+from plaid.model.identity_verification_get_request import IdentityVerificationGetRequest
+from plaid.model.identity_verification_list_request import IdentityVerificationListRequest
+from plaid.model.identity_verification_request_user import IdentityVerificationRequestUser
+from plaid.model.identity_verification_request_user_name import IdentityVerificationRequestUserName
+from plaid.model.identity_verification_retry_request import IdentityVerificationRetryRequest
+from plaid.model.identity_verification_retry_request_steps_object import (
+    IdentityVerificationRetryRequestStepsObject,
+)
+from plaid.model.id_number_type import IDNumberType
+from plaid.model.strategy import Strategy
+from plaid.model.user_address import UserAddress
+from plaid.model.user_id_number import UserIDNumber
+
+
+def main(url, client_id, secret):
+    configuration = plaid.Configuration(host=url, api_key={"clientId": client_id, "secret": secret})
+    client = plaid_api.PlaidApi(plaid.ApiClient(configuration))
+    template_id = "idvtmp_python_driver"
+    client_user_id = "python-driver-user"
+
+    # Plaid's sandbox test user, as the docs give it.
+    name = IdentityVerificationRequestUserName(given_name="Leslie", family_name="Knope")
+    address = UserAddress(
+        street="123 Main St.", city="Pawnee", region="IN", postal_code="46001", country="US"
+    )
+    id_number = UserIDNumber(value="123456789", type=IDNumberType("us_ssn"))
+    dob = datetime.date(1975, 1, 18)
+
+    created = client.identity_verification_create(
+        IdentityVerificationCreateRequest(
+            client_user_id=client_user_id,
+            template_id=template_id,
+            is_shareable=True,
+            gave_consent=True,
+            user=IdentityVerificationCreateRequestUser(
+                email_address="leslie@example.com",
+                phone_number="+12345678909",
+                date_of_birth=dob,
+                name=name,
+                address=address,
+                id_number=id_number,
+            ),
+        )
+    )
+    assert created.status.value == "success", created.status
+    assert created.kyc_check.id_number.ssa_verification.match.value == "match"
+    assert created.risk_check.email.name is not None
+
+    reset = client.identity_verification_retry(
+        IdentityVerificationRetryRequest(
+            client_user_id=client_user_id, template_id=template_id, strategy=Strategy("reset")
+        )
+    )
+    assert reset.previous_attempt_id == created.id, (reset.previous_attempt_id, created.id)
+    assert reset.status.value == "active"
+
+    # Someone else's data fails kyc_check.
+    failed = client.identity_verification_retry(
+        IdentityVerificationRetryRequest(
+            client_user_id=client_user_id,
+            template_id=template_id,
+            strategy=Strategy("custom"),
+            steps=IdentityVerificationRetryRequestStepsObject(
+                verify_sms=False, kyc_check=True, documentary_verification=True, selfie_check=True
+            ),
+            is_shareable=False,
+            user=IdentityVerificationRequestUser(
+                email_address="ann@example.com",
+                phone_number="+12345678909",
+                date_of_birth=datetime.date(1980, 2, 3),
+                name=IdentityVerificationRequestUserName(given_name="Ann", family_name="Perkins"),
+                address=address,
+            ),
+        )
+    )
+    assert failed.status.value == "failed", failed.status
+    assert failed.steps.kyc_check.value == "failed"
+    assert failed.shareable_url is None
+
+    infer = client.identity_verification_retry(
+        IdentityVerificationRetryRequest(
+            client_user_id=client_user_id,
+            template_id=template_id,
+            strategy=Strategy("infer"),
+            user=IdentityVerificationRequestUser(
+                phone_number="+12345678909", date_of_birth=dob, name=name, address=address, id_number=id_number
+            ),
+        )
+    )
+    assert infer.status.value == "success", infer.status
+
+    got = client.identity_verification_get(IdentityVerificationGetRequest(identity_verification_id=failed.id))
+    assert got.id == failed.id and got.steps.kyc_check.value == "failed"
+
+    listed = client.identity_verification_list(
+        IdentityVerificationListRequest(template_id=template_id, client_user_id=client_user_id)
+    )
+    ids = [v.id for v in listed.identity_verifications]
+    assert ids == [created.id, reset.id, failed.id, infer.id], ids
+    assert listed.next_cursor is None
+
+    # An error answers in Plaid's format, which the client's README parses from the exception.
+    bad = plaid_api.PlaidApi(
+        plaid.ApiClient(plaid.Configuration(host=url, api_key={"clientId": client_id, "secret": "wrong"}))
+    )
+    try:
+        bad.identity_verification_get(IdentityVerificationGetRequest(identity_verification_id=created.id))
+        raise AssertionError("wrong credentials were accepted")
+    except plaid.ApiException as e:
+        error = json.loads(e.body)
+        assert e.status == 400 and error["error_code"] == "INVALID_API_KEYS", (e.status, error)
+
+    print(json.dumps({
+        "parsed": ["create", "retry", "retry", "retry", "get", "list", "error"],
+        "attempts": ids,
+        "statuses": [created.status.value, reset.status.value, failed.status.value, infer.status.value],
+    }))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
