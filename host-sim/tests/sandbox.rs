@@ -32,6 +32,7 @@ fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
+#[derive(Debug)]
 struct Answer {
     status: u16,
     content_type: String,
@@ -48,7 +49,11 @@ impl Answer {
         let body = self.json();
         assert!(body["display_message"].is_null(), "{body}");
         assert!(body["request_id"].as_str().is_some_and(|id| id.len() == 15), "{body}");
-        (self.status, body["error_type"].as_str().unwrap().to_owned(), body["error_code"].as_str().unwrap().to_owned())
+        (
+            self.status,
+            body["error_type"].as_str().unwrap().to_owned(),
+            body["error_code"].as_str().unwrap().to_owned(),
+        )
     }
 }
 
@@ -80,7 +85,8 @@ fn call(sb: &Sandbox, endpoint: &str, body: Value) -> Answer {
 
 fn call_with(sb: &Sandbox, endpoint: &str, body: Value, extra: &[(&str, &str)]) -> Answer {
     let headers: Vec<_> = AUTH.iter().chain(extra).copied().collect();
-    send_raw(sb, &format!("/identity_verification/{endpoint}"), &headers, &body.to_string()).expect("an HTTP answer")
+    send_raw(sb, &format!("/identity_verification/{endpoint}"), &headers, &body.to_string())
+        .expect("an HTTP answer")
 }
 
 fn leslie() -> Value {
@@ -99,7 +105,12 @@ fn retry(user: &str, strategy: &str) -> Value {
 }
 
 fn steps(body: &Value) -> Vec<(String, String)> {
-    body["steps"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect()
+    body["steps"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
 }
 
 fn step(body: &Value, name: &str) -> String {
@@ -122,9 +133,15 @@ fn credentials_in_headers_of_any_case_or_in_the_body() {
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["id"], seeded);
 
-    let in_body = json!({"identity_verification_id": seeded, "client_id": "sim-client-id", "secret": "sim-secret"});
-    let answer = send_raw(&sb, "/identity_verification/get", &[("Content-Type", "application/json")], &in_body.to_string())
-        .unwrap();
+    let in_body =
+        json!({"identity_verification_id": seeded, "client_id": "sim-client-id", "secret": "sim-secret"});
+    let answer = send_raw(
+        &sb,
+        "/identity_verification/get",
+        &[("Content-Type", "application/json")],
+        &in_body.to_string(),
+    )
+    .unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert!(answer.content_type.starts_with("application/json"));
 }
@@ -136,8 +153,16 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     let cases: [&[(&str, &str)]; 4] = [
         &[("Content-Type", "application/json")],
         &[("Content-Type", "application/json"), ("PLAID-CLIENT-ID", "sim-client-id")],
-        &[("Content-Type", "application/json"), ("PLAID-CLIENT-ID", "sim-client-id"), ("PLAID-SECRET", SECRET_CANARY)],
-        &[("Content-Type", "application/json"), ("PLAID-CLIENT-ID", SECRET_CANARY), ("PLAID-SECRET", "sim-secret")],
+        &[
+            ("Content-Type", "application/json"),
+            ("PLAID-CLIENT-ID", "sim-client-id"),
+            ("PLAID-SECRET", SECRET_CANARY),
+        ],
+        &[
+            ("Content-Type", "application/json"),
+            ("PLAID-CLIENT-ID", SECRET_CANARY),
+            ("PLAID-SECRET", "sim-secret"),
+        ],
     ];
     for headers in cases {
         let answer = send_raw(&sb, "/identity_verification/retry", headers, &body).unwrap();
@@ -146,8 +171,13 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     }
     let in_body = json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset",
         "client_id": "sim-client-id", "secret": SECRET_CANARY});
-    let answer = send_raw(&sb, "/identity_verification/retry", &[("Content-Type", "application/json")], &in_body.to_string())
-        .unwrap();
+    let answer = send_raw(
+        &sb,
+        "/identity_verification/retry",
+        &[("Content-Type", "application/json")],
+        &in_body.to_string(),
+    )
+    .unwrap();
     assert_eq!(answer.error_code().2, "INVALID_API_KEYS");
     assert!(!answer.text.contains(SECRET_CANARY));
 
@@ -158,7 +188,11 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
         ..SandboxConfig::default()
     });
     let answer = call(&custom, "retry", retry("u", "reset"));
-    assert_eq!(answer.error_code().2, "INVALID_API_KEYS", "the defaults are not accepted by a configured simulator");
+    assert_eq!(
+        answer.error_code().2,
+        "INVALID_API_KEYS",
+        "the defaults are not accepted by a configured simulator"
+    );
     let answer = send_raw(
         &custom,
         "/identity_verification/retry",
@@ -166,7 +200,11 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
         &retry("u", "reset").to_string(),
     )
     .unwrap();
-    assert_eq!(answer.error_code().2, "INVALID_FIELD", "authenticated; refused only because nothing exists to retry");
+    assert_eq!(
+        answer.error_code().2,
+        "INVALID_FIELD",
+        "authenticated; refused only because nothing exists to retry"
+    );
 }
 
 #[test]
@@ -175,7 +213,11 @@ fn plaid_version_is_checked() {
     let body = retry("u", "reset");
     let no_version: Vec<_> = AUTH.iter().filter(|(n, _)| *n != "Plaid-Version").copied().collect();
     let answer = send_raw(&sb, "/identity_verification/retry", &no_version, &body.to_string()).unwrap();
-    assert_eq!(answer.error_code().2, "INVALID_FIELD", "no version means the default one: the request got through");
+    assert_eq!(
+        answer.error_code().2,
+        "INVALID_FIELD",
+        "no version means the default one: the request got through"
+    );
     let mut old = no_version.clone();
     old.push(("Plaid-Version", "2019-05-29"));
     let answer = send_raw(&sb, "/identity_verification/retry", &old, &body.to_string()).unwrap();
@@ -198,7 +240,11 @@ fn bodies_that_are_not_json_objects_are_invalid_body() {
     ] {
         let headers = [("Content-Type", content_type), AUTH[1], AUTH[2]];
         let answer = send_raw(&sb, "/identity_verification/retry", &headers, body).unwrap();
-        assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_BODY".into()), "{content_type} {body}");
+        assert_eq!(
+            answer.error_code(),
+            (400, "INVALID_REQUEST".into(), "INVALID_BODY".into()),
+            "{content_type} {body}"
+        );
     }
     let huge = format!("{{\"client_user_id\": \"{}\"}}", "x".repeat(sandbox::MAX_REQUEST_BODY));
     let answer = send_raw(&sb, "/identity_verification/retry", &AUTH, &huge).unwrap();
@@ -211,22 +257,38 @@ fn missing_unknown_and_invalid_fields_are_named() {
     let answer = call(&sb, "retry", json!({"template_id": TEMPLATE}));
     assert_eq!(answer.error_code().2, "MISSING_FIELDS");
     let message = answer.json()["error_message"].as_str().unwrap().to_owned();
-    assert!(message.contains("client_user_id") && message.contains("strategy") && !message.contains("template_id"), "{message}");
+    assert!(
+        message.contains("client_user_id")
+            && message.contains("strategy")
+            && !message.contains("template_id"),
+        "{message}"
+    );
 
-    let answer = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "colour": 1}));
+    let answer = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "colour": 1}),
+    );
     assert_eq!(answer.error_code().2, "UNKNOWN_FIELDS");
     assert!(answer.text.contains("colour"));
 
     let mut user = leslie();
     user["nickname"] = json!("Les");
-    let answer = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}));
+    let answer = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}),
+    );
     assert_eq!(answer.error_code().2, "UNKNOWN_FIELDS");
     assert!(answer.text.contains("user.nickname"));
 
     for (body, field) in [
         (json!({"client_user_id": 7, "template_id": TEMPLATE, "strategy": "reset"}), "client_user_id"),
         (json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "again"}), "strategy"),
-        (json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "is_shareable": "yes"}), "is_shareable"),
+        (
+            json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "is_shareable": "yes"}),
+            "is_shareable",
+        ),
         (json!({"client_user_id": "  ", "template_id": TEMPLATE, "strategy": "reset"}), "client_user_id"),
     ] {
         let answer = call(&sb, "retry", body);
@@ -249,7 +311,11 @@ fn personal_data_is_never_echoed_in_errors() {
     ] {
         let mut user = leslie();
         *user.pointer_mut(pointer).unwrap() = value;
-        let answer = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}));
+        let answer = call(
+            &sb,
+            "retry",
+            json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}),
+        );
         assert_eq!(answer.error_code().2, "INVALID_FIELD", "{pointer}: {}", answer.text);
         assert!(!answer.text.contains(PII_CANARY), "{pointer} echoed: {}", answer.text);
         let field = pointer.rsplit('/').next().unwrap();
@@ -272,7 +338,10 @@ fn unknown_paths_and_methods_are_not_found() {
     let sb = sandbox();
     let answer = send_raw(&sb, "/identity_verification/delete", &AUTH, "{}").unwrap();
     assert_eq!(answer.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
-    let mut response = agent(Duration::from_secs(5)).get(format!("{}/identity_verification/retry", sb.url())).call().unwrap();
+    let mut response = agent(Duration::from_secs(5))
+        .get(format!("{}/identity_verification/retry", sb.url()))
+        .call()
+        .unwrap();
     assert_eq!(response.status().as_u16(), 404);
     let body: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(body["error_code"], "NOT_FOUND");
@@ -283,7 +352,11 @@ fn unknown_paths_and_methods_are_not_found() {
 #[test]
 fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
     let sb = sandbox();
-    let answer = call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": leslie()}));
+    let answer = call(
+        &sb,
+        "create",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": leslie()}),
+    );
     assert_eq!(answer.status, 200, "{}", answer.text);
     let created = answer.json();
     assert_eq!(created["status"], "success");
@@ -295,15 +368,23 @@ fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
     assert!(created["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
     assert!(created["completed_at"].is_string());
 
-    let again = call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
+    let again =
+        call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
     assert_eq!(again.error_code().2, "INVALID_FIELD");
-    let idempotent =
-        call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "is_idempotent": true}));
+    let idempotent = call(
+        &sb,
+        "create",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "is_idempotent": true}),
+    );
     assert_eq!(idempotent.json()["id"], created["id"]);
     assert_ne!(idempotent.json()["request_id"], created["request_id"]);
     assert_eq!(sb.session_count("u", TEMPLATE), 1);
 
-    let consent = call(&sb, "create", json!({"client_user_id": "v", "template_id": TEMPLATE, "is_shareable": false, "gave_consent": true}));
+    let consent = call(
+        &sb,
+        "create",
+        json!({"client_user_id": "v", "template_id": TEMPLATE, "is_shareable": false, "gave_consent": true}),
+    );
     let consent = consent.json();
     assert_eq!(step(&consent, "accept_tos"), "skipped");
     assert_eq!(step(&consent, "verify_sms"), "active", "without data the user is waited for");
@@ -317,7 +398,11 @@ fn other_user_data_fails_kyc_check() {
     let sb = sandbox();
     let mut user = leslie();
     user["date_of_birth"] = json!("1975-01-19");
-    let answer = call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": user}));
+    let answer = call(
+        &sb,
+        "create",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": user}),
+    );
     let body = answer.json();
     assert_eq!(body["status"], "failed");
     assert_eq!(step(&body, "kyc_check"), "failed");
@@ -342,17 +427,29 @@ fn get_and_list_with_pages() {
     assert_eq!(missing.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
 
     let page = call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE})).json();
-    let mut listed: Vec<String> =
-        page["identity_verifications"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect();
+    let mut listed: Vec<String> = page["identity_verifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(listed.len(), sandbox::LIST_PAGE);
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
-    let page = call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": cursor})).json();
-    listed.extend(page["identity_verifications"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()));
+    let page =
+        call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": cursor})).json();
+    listed.extend(
+        page["identity_verifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned()),
+    );
     assert!(page["next_cursor"].is_null());
     assert_eq!(listed, ids);
     let other = call(&sb, "list", json!({"client_user_id": "someone-else", "template_id": TEMPLATE})).json();
     assert_eq!(other["identity_verifications"], json!([]));
-    let bad = call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": "nonsense"}));
+    let bad =
+        call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": "nonsense"}));
     assert_eq!(bad.error_code().2, "INVALID_FIELD");
 }
 
@@ -384,11 +481,22 @@ fn reset_starts_over_with_a_new_attempt() {
     assert_eq!(step(&body, "selfie_check"), "not_applicable");
     assert_eq!(body["status"], "active");
     let created_at = body["created_at"].as_str().unwrap();
-    assert!(created_at.len() == 20 && created_at.ends_with('Z') && &created_at[10..11] == "T", "{created_at}");
-    assert!(body["user"]["name"].is_null() && body["user"]["ip_address"].is_null(), "retries start without PII");
+    assert!(
+        created_at.len() == 20 && created_at.ends_with('Z') && &created_at[10..11] == "T",
+        "{created_at}"
+    );
+    assert!(
+        body["user"]["name"].is_null() && body["user"]["ip_address"].is_null(),
+        "retries start without PII"
+    );
     assert_eq!(sb.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
-    let with_user = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()})).json();
+    let with_user = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
+    )
+    .json();
     assert_eq!(with_user["status"], "success");
     assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
     assert_eq!(sb.session_count("u", TEMPLATE), 3);
@@ -404,7 +512,12 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "incomplete", "user": leslie()})).json();
+    let passed = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "incomplete", "user": leslie()}),
+    )
+    .json();
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -458,10 +571,18 @@ fn custom_requires_steps_and_other_strategies_forbid_them() {
     assert!(answer.text.contains("steps"));
     let all = json!({"verify_sms": true, "kyc_check": true, "documentary_verification": true, "selfie_check": true});
     for strategy in ["reset", "incomplete", "infer"] {
-        let answer = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": strategy, "steps": all}));
+        let answer = call(
+            &sb,
+            "retry",
+            json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": strategy, "steps": all}),
+        );
         assert_eq!(answer.error_code().2, "INVALID_FIELD", "{strategy}");
     }
-    let answer = call(&sb, "retry", json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "steps": null}));
+    let answer = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "steps": null}),
+    );
     assert_eq!(answer.status, 200, "steps may be null");
     let partial = json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": {"verify_sms": true}});
     let answer = call(&sb, "retry", partial);
@@ -475,23 +596,33 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
     let sb = sandbox();
     sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let custom = |steps: Value, user: Option<Value>| {
-        let mut body = json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": steps});
+        let mut body =
+            json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": steps});
         if let Some(user) = user {
             body["user"] = user;
         }
         call(&sb, "retry", body).json()
     };
-    let body = custom(json!({"verify_sms": false, "kyc_check": false, "documentary_verification": true, "selfie_check": true}), Some(leslie()));
+    let body = custom(
+        json!({"verify_sms": false, "kyc_check": false, "documentary_verification": true, "selfie_check": true}),
+        Some(leslie()),
+    );
     assert_eq!(step(&body, "verify_sms"), "skipped");
     assert_eq!(step(&body, "kyc_check"), "skipped");
     assert_eq!(step(&body, "documentary_verification"), "success");
     assert_eq!(step(&body, "selfie_check"), "not_applicable", "silently disabled as on Plaid's sandbox");
     assert!(body["selfie_check"].is_null());
-    assert_eq!(body["documentary_verification"]["documents"][0]["analysis"]["extracted_data"]["name"], "match");
+    assert_eq!(
+        body["documentary_verification"]["documents"][0]["analysis"]["extracted_data"]["name"],
+        "match"
+    );
     assert_eq!(body["status"], "success");
     assert!(body["kyc_check"].is_null());
 
-    let body = custom(json!({"verify_sms": true, "kyc_check": true, "documentary_verification": false, "selfie_check": false}), None);
+    let body = custom(
+        json!({"verify_sms": true, "kyc_check": true, "documentary_verification": false, "selfie_check": false}),
+        None,
+    );
     assert_eq!(
         steps(&body),
         [
@@ -510,7 +641,9 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
 #[test]
 fn shareable_url_follows_is_shareable_or_the_previous_attempt() {
     let sb = sandbox();
-    let created = call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": false})).json();
+    let created =
+        call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": false}))
+            .json();
     assert!(created["shareable_url"].is_null());
     let inherited = call(&sb, "retry", retry("u", "reset")).json();
     assert!(inherited["shareable_url"].is_null(), "omitted is_shareable keeps the original setting");
@@ -539,7 +672,11 @@ fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
     assert_eq!(attempts.len(), 201);
     assert_eq!(attempts[1].previous_attempt_id.as_deref(), Some(first.as_str()));
     for pair in attempts.windows(2) {
-        assert_eq!(pair[1].previous_attempt_id.as_ref(), Some(&pair[0].id), "each retry follows the one before");
+        assert_eq!(
+            pair[1].previous_attempt_id.as_ref(),
+            Some(&pair[0].id),
+            "each retry follows the one before"
+        );
     }
 }
 
@@ -655,7 +792,7 @@ fn raw_exchange(sb: &Sandbox, faults: &str) -> Vec<u8> {
 #[test]
 fn fault_drop_after_record_closes_without_a_response_after_recording() {
     let sb = seeded();
-    let error = fault(&sb, "drop_after_record").err().expect("no HTTP answer at all");
+    let error = fault(&sb, "drop_after_record").expect_err("no HTTP answer at all");
     assert!(!matches!(error, ureq::Error::StatusCode(_)), "a dropped connection, not a status: {error:?}");
     assert_eq!(sb.session_count("u", TEMPLATE), 2, "the session was created before the drop");
 
@@ -673,7 +810,9 @@ fn fault_truncate_sends_half_the_body_then_closes() {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let length: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap())
+        })
         .expect("a Content-Length");
     assert_eq!(body.len(), length / 2, "half of {length}");
     assert!(fault(&sb, "truncate").is_err(), "a client sees an incomplete body");
@@ -709,12 +848,11 @@ fn fault_hang_sends_nothing_and_records_nothing() {
         .post(format!("{}/identity_verification/retry", sb.url()))
         .header("X-Sim-Fault", "hang=5s")
         .send(retry("u", "reset").to_string())
-        .err()
-        .expect("no answer");
+        .expect_err("no answer");
     assert!(matches!(error, ureq::Error::Timeout(_)), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
     let started = Instant::now();
-    let error = fault(&sb, "hang=300ms").err().expect("closed without an answer");
+    let error = fault(&sb, "hang=300ms").expect_err("closed without an answer");
     assert!(!matches!(error, ureq::Error::StatusCode(_)));
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(sb.session_count("u", TEMPLATE), 1);
@@ -759,7 +897,9 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
         ..SandboxConfig::default()
     });
     scripted.seed_attempt("u", TEMPLATE, Status::Failed, None);
-    assert!(send_raw(&scripted, "/identity_verification/retry", &AUTH, &retry("u", "reset").to_string()).is_err());
+    assert!(
+        send_raw(&scripted, "/identity_verification/retry", &AUTH, &retry("u", "reset").to_string()).is_err()
+    );
     assert_eq!(call(&scripted, "retry", retry("u", "reset")).status, 200);
     assert_eq!(scripted.session_count("u", TEMPLATE), 3);
     assert_eq!(scripted.request_count(), 2);

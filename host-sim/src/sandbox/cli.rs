@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-use super::{start, FaultSet, Faults, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET};
+use super::{
+    start, FaultSet, Faults, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
+};
 use crate::cli::Failure;
 
 #[derive(Args, Debug, Clone)]
@@ -43,7 +45,8 @@ pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
         rate_limit_per_minute: args.rate_limit_per_minute,
         faults: faults.clone(),
     };
-    let sandbox = start(config.clone()).map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
+    let sandbox =
+        start(config.clone()).map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     println!("listening on {}", sandbox.url());
     println!("client_id: {}", config.client_id);
     // A secret given on the command line is the user's; the default is a published local one.
@@ -54,7 +57,8 @@ pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
         n => println!("rate limit: {n} requests a minute per client"),
     }
     if !faults.is_empty() {
-        let scope = args.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
+        let scope =
+            args.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
         println!("faults: {} on {scope}", args.fault.clone().unwrap_or_default());
     }
     if !sandbox.addr().ip().is_loopback() {

@@ -16,7 +16,12 @@ pub struct PlaidError {
 }
 
 impl PlaidError {
-    fn new(status: StatusCode, error_type: &'static str, error_code: &'static str, message: impl Into<String>) -> Self {
+    fn new(
+        status: StatusCode,
+        error_type: &'static str,
+        error_code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         PlaidError { status, error_type, error_code, error_message: message.into() }
     }
 

@@ -134,7 +134,12 @@ impl FromStr for FaultSet {
     type Err = FaultSyntaxError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::parse).collect::<Result<_, _>>().map(FaultSet)
+        s.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(FaultSet)
     }
 }
 
@@ -154,25 +159,33 @@ impl FromStr for Fault {
             _ => Err(bad("the status must be 429 or 500-599")),
         };
         let fault = match name {
-            "latency" => Fault::Latency(duration(need()?).ok_or_else(|| bad("the value must be a duration like 250ms or 2s"))?),
+            "latency" => Fault::Latency(
+                duration(need()?).ok_or_else(|| bad("the value must be a duration like 250ms or 2s"))?,
+            ),
             "status" => Fault::Status(status(need()?)?),
             "status_after_record" => Fault::StatusAfterRecord(status(need()?)?),
             "html502" => Fault::Html502,
             "rate_limit_burst" => Fault::RateLimitBurst(
-                u32::try_from(number(need()?)?).ok().filter(|n| *n > 0).ok_or_else(|| bad("the value must be 1 or more"))?,
+                u32::try_from(number(need()?)?)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad("the value must be 1 or more"))?,
             ),
             "drop_after_record" => Fault::DropAfterRecord,
             "slow_drip" => Fault::SlowDrip(
-                u32::try_from(number(need()?)?).ok().filter(|n| *n > 0).ok_or_else(|| bad("the rate must be 1 or more bytes a second"))?,
+                u32::try_from(number(need()?)?)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad("the rate must be 1 or more bytes a second"))?,
             ),
             "hang" => Fault::Hang(match value {
                 Some(v) => duration(v).ok_or_else(|| bad("the value must be a duration like 250ms or 2s"))?,
                 None => HANG_DEFAULT,
             }),
             "truncate" => Fault::Truncate,
-            "oversize" => Fault::Oversize(
-                usize::try_from(number(need()?)?).map_err(|_| bad("the size is too large"))?,
-            ),
+            "oversize" => {
+                Fault::Oversize(usize::try_from(number(need()?)?).map_err(|_| bad("the size is too large"))?)
+            }
             _ => return Err(FaultSyntaxError(format!("unknown fault `{name}`"))),
         };
         if value.is_some() && matches!(fault, Fault::Html502 | Fault::DropAfterRecord | Fault::Truncate) {
@@ -332,7 +345,10 @@ impl HttpBody for FaultBody {
     type Data = Bytes;
     type Error = InjectedClose;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, InjectedClose>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, InjectedClose>>> {
         loop {
             if let Some(pause) = self.pause.as_mut() {
                 if pause.as_mut().poll(cx).is_pending() {
@@ -387,10 +403,11 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_fault() {
-        let set: FaultSet = "latency=200ms, status=503,status_after_record=500, html502, rate_limit_burst=3, \
+        let set: FaultSet =
+            "latency=200ms, status=503,status_after_record=500, html502, rate_limit_burst=3, \
                              drop_after_record, slow_drip=64, hang, hang=2s, truncate, oversize=1048576"
-            .parse()
-            .unwrap();
+                .parse()
+                .unwrap();
         assert_eq!(set.0.len(), 11);
         assert_eq!(set.0[0], Fault::Latency(Duration::from_millis(200)));
         assert_eq!(set.0[7], Fault::Hang(HANG_DEFAULT));
@@ -416,7 +433,8 @@ mod tests {
 
     #[test]
     fn scripts_then_every() {
-        let faults = Faults { script: vec!["status=503".parse().unwrap()], every: "truncate".parse().unwrap() };
+        let faults =
+            Faults { script: vec!["status=503".parse().unwrap()], every: "truncate".parse().unwrap() };
         assert_eq!(faults.for_request(0).0, vec![Fault::Status(503)]);
         assert_eq!(faults.for_request(1).0, vec![Fault::Truncate]);
         assert!(Faults::first(2, "hang".parse().unwrap()).for_request(2).is_empty());

@@ -2,11 +2,7 @@
 //! (60 a minute by default). A token bucket: a full minute's worth may arrive at once, then requests
 //! are admitted as fast as the bucket refills. Also the 429 bursts that fault injection starts.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::Instant,
-};
+use std::{collections::HashMap, sync::Mutex, time::Instant};
 
 pub struct RateLimit {
     per_minute: u32,

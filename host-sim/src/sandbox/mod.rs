@@ -164,7 +164,13 @@ impl Sandbox {
     /// `kyc_check`), the current one for `active` (default `accept_tos`), the unfinished one for
     /// `expired`/`canceled` (default `verify_sms`) or `pending_review` (default `kyc_check`);
     /// ignored for `success`. The steps before it passed; a seeded attempt carries no user data.
-    pub fn seed_attempt(&self, client_user_id: &str, template_id: &str, status: Status, at: Option<Step>) -> String {
+    pub fn seed_attempt(
+        &self,
+        client_user_id: &str,
+        template_id: &str,
+        status: Status,
+        at: Option<Step>,
+    ) -> String {
         let template = session::template_plan();
         let at = at.unwrap_or(match status {
             Status::Active => Step::AcceptTos,
@@ -253,7 +259,8 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
     let (parts, body) = request.into_parts();
 
     let server_faults = sim.faults.for_request(n);
-    let header_faults = match parts.headers.get(FAULT_HEADER).map(|v| v.to_str().map(str::parse::<FaultSet>)) {
+    let header_faults = match parts.headers.get(FAULT_HEADER).map(|v| v.to_str().map(str::parse::<FaultSet>))
+    {
         None => None,
         Some(Ok(Ok(set))) => Some(set),
         Some(Ok(Err(e))) => {
@@ -284,11 +291,16 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
             }
             Fault::Status(code) => {
                 let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return Reply::error(&PlaidError::for_status(status), &request_id).into_response(Delivery::default());
+                return Reply::error(&PlaidError::for_status(status), &request_id)
+                    .into_response(Delivery::default());
             }
             Fault::Html502 => {
-                return Reply { status: StatusCode::BAD_GATEWAY, content_type: "text/html", body: Bytes::from_static(faults::HTML_502.as_bytes()) }
-                    .into_response(Delivery::default());
+                return Reply {
+                    status: StatusCode::BAD_GATEWAY,
+                    content_type: "text/html",
+                    body: Bytes::from_static(faults::HTML_502.as_bytes()),
+                }
+                .into_response(Delivery::default());
             }
             Fault::RateLimitBurst(n) => burst = Some(n),
             _ => {}
@@ -297,16 +309,20 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
 
     let reply = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
         Err(_) => Reply::error(
-            &PlaidError::invalid_body(format!("body could not be read: it must be at most {MAX_REQUEST_BODY} bytes")),
+            &PlaidError::invalid_body(format!(
+                "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
+            )),
             &request_id,
         ),
-        Ok(bytes) => match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
-            Ok(mut value) => {
-                value["request_id"] = serde_json::Value::from(request_id.as_str());
-                Reply::json(StatusCode::OK, &value)
+        Ok(bytes) => {
+            match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
+                Ok(mut value) => {
+                    value["request_id"] = serde_json::Value::from(request_id.as_str());
+                    Reply::json(StatusCode::OK, &value)
+                }
+                Err(error) => Reply::error(&error, &request_id),
             }
-            Err(error) => Reply::error(&error, &request_id),
-        },
+        }
     };
 
     // Faults on the way out: whatever the request did has been recorded.

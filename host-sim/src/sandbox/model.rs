@@ -15,7 +15,8 @@ use super::{
 pub fn verification(attempt: &Attempt, base_url: &str) -> Value {
     let created_at = rfc3339(attempt.created_at);
     let ran = |step: Step| attempt.step(step).has_result();
-    let passed = |step: Step| matches!(attempt.step(step), StepStatus::Success | StepStatus::ManuallyApproved);
+    let passed =
+        |step: Step| matches!(attempt.step(step), StepStatus::Success | StepStatus::ManuallyApproved);
     let status_of = |step: Step| if passed(step) { "success" } else { "failed" };
     let user = &attempt.user;
     json!({
@@ -67,7 +68,8 @@ fn user_data(user: &UserData) -> Value {
 
 fn shareable_url(base_url: &str, id: &str) -> String {
     // A per-attempt key like Plaid's, derived from the id (FNV-1a): only a placeholder to click on.
-    let key = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let key =
+        id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     format!("{base_url}/verify/{id}?key={key:016x}")
 }
 
@@ -116,7 +118,13 @@ fn documentary_verification(status: &str, user: &UserData) -> Value {
             "no_match"
         }
     });
-    let dob_match = user.date_of_birth.as_deref().map_or("no_data", |d| if d == TEST_USER_DOB { "match" } else { "no_match" });
+    let dob_match = user.date_of_birth.as_deref().map_or("no_data", |d| {
+        if d == TEST_USER_DOB {
+            "match"
+        } else {
+            "no_match"
+        }
+    });
     let country = user.address.as_ref().map_or("US", |a| a.country.as_str());
     json!({
         "status": status,

@@ -25,11 +25,42 @@ pub const LIST_PAGE: usize = 10;
 
 /// Plaid's `IDNumberType` (the spec's 35 plus `in_epic`, which the API accepts).
 const ID_NUMBER_TYPES: [&str; 36] = [
-    "ar_dni", "au_drivers_license", "au_passport", "br_cpf", "ca_sin", "cl_run", "cn_resident_card", "co_nit",
-    "dk_cpr", "eg_national_id", "es_dni", "es_nie", "hk_hkid", "in_epic", "in_pan", "it_cf", "jo_civil_id",
-    "jp_my_number", "ke_huduma_namba", "kw_civil_id", "mx_curp", "mx_rfc", "my_nric", "ng_nin",
-    "nz_drivers_license", "om_civil_id", "ph_psn", "pl_pesel", "ro_cnp", "sa_national_id", "se_pin", "sg_nric",
-    "tr_tc_kimlik", "us_ssn", "us_ssn_last_4", "za_smart_id",
+    "ar_dni",
+    "au_drivers_license",
+    "au_passport",
+    "br_cpf",
+    "ca_sin",
+    "cl_run",
+    "cn_resident_card",
+    "co_nit",
+    "dk_cpr",
+    "eg_national_id",
+    "es_dni",
+    "es_nie",
+    "hk_hkid",
+    "in_epic",
+    "in_pan",
+    "it_cf",
+    "jo_civil_id",
+    "jp_my_number",
+    "ke_huduma_namba",
+    "kw_civil_id",
+    "mx_curp",
+    "mx_rfc",
+    "my_nric",
+    "ng_nin",
+    "nz_drivers_license",
+    "om_civil_id",
+    "ph_psn",
+    "pl_pesel",
+    "ro_cnp",
+    "sa_national_id",
+    "se_pin",
+    "sg_nric",
+    "tr_tc_kimlik",
+    "us_ssn",
+    "us_ssn_last_4",
+    "za_smart_id",
 ];
 
 #[derive(Clone, Copy)]
@@ -49,13 +80,16 @@ pub fn dispatch(
     body: &[u8],
     burst: Option<u32>,
 ) -> Result<Value, PlaidError> {
-    let endpoint = match path {
-        "/identity_verification/create" => Endpoint::Create,
-        "/identity_verification/get" => Endpoint::Get,
-        "/identity_verification/list" => Endpoint::List,
-        "/identity_verification/retry" => Endpoint::Retry,
-        _ => return Err(PlaidError::not_found("unknown endpoint: this simulator serves POST /identity_verification/{create,get,list,retry}")),
-    };
+    let endpoint =
+        match path {
+            "/identity_verification/create" => Endpoint::Create,
+            "/identity_verification/get" => Endpoint::Get,
+            "/identity_verification/list" => Endpoint::List,
+            "/identity_verification/retry" => Endpoint::Retry,
+            _ => return Err(PlaidError::not_found(
+                "unknown endpoint: this simulator serves POST /identity_verification/{create,get,list,retry}",
+            )),
+        };
     if method != Method::POST {
         return Err(PlaidError::not_found("unknown endpoint: Plaid's API takes POST only"));
     }
@@ -79,10 +113,13 @@ pub fn dispatch(
 
 /// `INVALID_BODY` unless the body is a JSON object sent as `application/json`.
 fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, PlaidError> {
-    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(PlaidError::invalid_body("body could not be parsed as JSON: the Content-Type must be application/json"));
+        return Err(PlaidError::invalid_body(
+            "body could not be parsed as JSON: the Content-Type must be application/json",
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -103,24 +140,40 @@ fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Pla
 
 /// The client id, when the credentials (body fields first, else the `PLAID-CLIENT-ID` and
 /// `PLAID-SECRET` headers) are the configured ones.
-fn authenticate(sim: &Simulator, headers: &HeaderMap, body: &Map<String, Value>) -> Result<String, PlaidError> {
+fn authenticate(
+    sim: &Simulator,
+    headers: &HeaderMap,
+    body: &Map<String, Value>,
+) -> Result<String, PlaidError> {
     let fields = Fields { map: body, path: "" };
     let client_id = credential(&fields, headers, "client_id", "plaid-client-id")?;
     let secret = credential(&fields, headers, "secret", "plaid-secret")?;
     match (client_id, secret) {
-        (Some(id), Some(secret)) if constant_time_eq(&id, &sim.client_id) & constant_time_eq(&secret, &sim.secret) => Ok(id),
+        (Some(id), Some(secret))
+            if constant_time_eq(&id, &sim.client_id) & constant_time_eq(&secret, &sim.secret) =>
+        {
+            Ok(id)
+        }
         _ => Err(PlaidError::invalid_api_keys()),
     }
 }
 
-fn credential(fields: &Fields, headers: &HeaderMap, field: &str, header: &str) -> Result<Option<String>, PlaidError> {
+fn credential(
+    fields: &Fields,
+    headers: &HeaderMap,
+    field: &str,
+    header: &str,
+) -> Result<Option<String>, PlaidError> {
     if let Some(value) = fields.string(field)? {
         return Ok(Some(value.to_owned()));
     }
     let mut values = headers.get_all(header).iter();
     let first = values.next();
     if values.next().is_some() {
-        return Err(PlaidError::invalid_headers(format!("the {} header was sent more than once", header.to_ascii_uppercase())));
+        return Err(PlaidError::invalid_headers(format!(
+            "the {} header was sent more than once",
+            header.to_ascii_uppercase()
+        )));
     }
     Ok(first.and_then(|v| v.to_str().ok()).map(str::to_owned))
 }
@@ -180,8 +233,11 @@ impl<'a> Fields<'a> {
         if !unknown.is_empty() {
             return Err(PlaidError::unknown_fields(&unknown));
         }
-        let missing: Vec<String> =
-            required.iter().filter(|k| self.map.get(**k).is_none_or(Value::is_null)).map(|k| self.name(k)).collect();
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|k| self.map.get(**k).is_none_or(Value::is_null))
+            .map(|k| self.name(k))
+            .collect();
         if !missing.is_empty() {
             return Err(PlaidError::missing_fields(&missing));
         }
@@ -233,7 +289,10 @@ impl<'a> Fields<'a> {
     fn unsupported(&self, key: &str, why: &str) -> Result<(), PlaidError> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(()),
-            Some(_) => Err(PlaidError::invalid_field(format!("{} is not supported by the simulator: {why}", self.name(key)))),
+            Some(_) => Err(PlaidError::invalid_field(format!(
+                "{} is not supported by the simulator: {why}",
+                self.name(key)
+            ))),
         }
     }
 }
@@ -262,7 +321,10 @@ fn user_data(fields: &Fields, extra: &[&str]) -> Result<Option<UserData>, PlaidE
     let name = match user.object("name", "user.name")? {
         Some(name) => {
             name.expect(&["given_name", "family_name"], &[])?;
-            Some(Name { given_name: name.required_text("given_name")?.to_owned(), family_name: name.required_text("family_name")?.to_owned() })
+            Some(Name {
+                given_name: name.required_text("given_name")?.to_owned(),
+                family_name: name.required_text("family_name")?.to_owned(),
+            })
         }
         None => None,
     };
@@ -313,7 +375,8 @@ fn user_data(fields: &Fields, extra: &[&str]) -> Result<Option<UserData>, PlaidE
 fn is_email(s: &str) -> bool {
     s.trim() == s
         && !s.contains(char::is_whitespace)
-        && s.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'))
+        && s.split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'))
 }
 
 fn is_e164(s: &str) -> bool {
@@ -326,7 +389,9 @@ fn is_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse::<u32>().ok());
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse::<u32>().ok())
+    };
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -355,7 +420,14 @@ impl From<PlaidError> for Refusal {
 fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(
         &["template_id", "is_shareable"],
-        &with_credentials(&["client_user_id", "gave_consent", "user_id", "language", "user", "is_idempotent"]),
+        &with_credentials(&[
+            "client_user_id",
+            "gave_consent",
+            "user_id",
+            "language",
+            "user",
+            "is_idempotent",
+        ]),
     )?;
     let template_id = fields.required_text("template_id")?;
     let is_shareable = fields.boolean("is_shareable")?.unwrap_or(false);
@@ -364,9 +436,9 @@ fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     fields.string("language")?;
     fields.unsupported("user_id", "identify the user with client_user_id")?;
     let user = user_data(&fields, &["client_user_id", "ip_address"])?;
-    let client_user_id = fields.text("client_user_id")?.ok_or_else(|| {
-        PlaidError::missing_fields(&["client_user_id".to_owned()])
-    })?;
+    let client_user_id = fields
+        .text("client_user_id")?
+        .ok_or_else(|| PlaidError::missing_fields(&["client_user_id".to_owned()]))?;
     let recorded = sim.ledger.record_with(client_user_id, template_id, |latest| {
         if let Some(latest) = latest {
             return Err(if is_idempotent {
@@ -393,7 +465,10 @@ fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
 fn get(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(&["identity_verification_id"], &CREDENTIALS)?;
     let id = fields.required_text("identity_verification_id")?;
-    let attempt = sim.ledger.get(id).ok_or_else(|| PlaidError::not_found("no Identity Verification has this identity_verification_id"))?;
+    let attempt = sim
+        .ledger
+        .get(id)
+        .ok_or_else(|| PlaidError::not_found("no Identity Verification has this identity_verification_id"))?;
     Ok(sim.render(&attempt))
 }
 
@@ -401,16 +476,20 @@ fn list(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(&["template_id"], &with_credentials(&["client_user_id", "user_id", "cursor"]))?;
     let template_id = fields.required_text("template_id")?;
     fields.unsupported("user_id", "identify the user with client_user_id")?;
-    let client_user_id = fields.text("client_user_id")?.ok_or_else(|| PlaidError::missing_fields(&["client_user_id".to_owned()]))?;
+    let client_user_id = fields
+        .text("client_user_id")?
+        .ok_or_else(|| PlaidError::missing_fields(&["client_user_id".to_owned()]))?;
     let start = match fields.string("cursor")? {
         None => 0,
-        Some(cursor) => cursor
-            .strip_prefix("idvc_")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| fields.invalid("cursor", "a next_cursor from an earlier /identity_verification/list"))?,
+        Some(cursor) => {
+            cursor.strip_prefix("idvc_").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| {
+                fields.invalid("cursor", "a next_cursor from an earlier /identity_verification/list")
+            })?
+        }
     };
     let attempts = sim.ledger.attempts(client_user_id, template_id);
-    let page: Vec<Value> = attempts.iter().skip(start).take(LIST_PAGE).map(|a| model::verification(a, &sim.base_url)).collect();
+    let page: Vec<Value> =
+        attempts.iter().skip(start).take(LIST_PAGE).map(|a| model::verification(a, &sim.base_url)).collect();
     let next = start + page.len();
     Ok(json!({
         "identity_verifications": page,
@@ -419,7 +498,10 @@ fn list(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
 }
 
 fn retry(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
-    fields.expect(&["client_user_id", "template_id", "strategy"], &with_credentials(&["user", "steps", "is_shareable"]))?;
+    fields.expect(
+        &["client_user_id", "template_id", "strategy"],
+        &with_credentials(&["user", "steps", "is_shareable"]),
+    )?;
     let client_user_id = fields.required_text("client_user_id")?;
     let template_id = fields.required_text("template_id")?;
     let strategy = match fields.required_text("strategy")? {
@@ -442,7 +524,9 @@ fn retry(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
         None => None,
     };
     match (strategy, steps.is_some()) {
-        (Strategy::Custom, false) => return Err(PlaidError::invalid_field("steps must be provided when strategy is custom")),
+        (Strategy::Custom, false) => {
+            return Err(PlaidError::invalid_field("steps must be provided when strategy is custom"))
+        }
         (Strategy::Reset | Strategy::Incomplete | Strategy::Infer, true) => {
             return Err(PlaidError::invalid_field("steps must be omitted unless strategy is custom"))
         }
@@ -464,7 +548,11 @@ fn retry(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
 }
 
 /// The strategy as applied (`infer` resolved) and the steps the new attempt requires.
-fn retry_plan(previous: &Attempt, strategy: Strategy, steps: Option<[bool; 4]>) -> Result<(Strategy, [Plan; 7]), PlaidError> {
+fn retry_plan(
+    previous: &Attempt,
+    strategy: Strategy,
+    steps: Option<[bool; 4]>,
+) -> Result<(Strategy, [Plan; 7]), PlaidError> {
     let template = session::template_plan();
     let strategy = match strategy {
         // plaid-python 46's `Strategy`: incomplete after a failed, expired or canceled attempt,
@@ -482,7 +570,10 @@ fn retry_plan(previous: &Attempt, strategy: Strategy, steps: Option<[bool; 4]>) 
             );
             let risk_failed = matches!(
                 previous.step(Step::RiskCheck),
-                StepStatus::Failed | StepStatus::Expired | StepStatus::Canceled | StepStatus::ManuallyRejected
+                StepStatus::Failed
+                    | StepStatus::Expired
+                    | StepStatus::Canceled
+                    | StepStatus::ManuallyRejected
             );
             if ended && !screening_failed && !risk_failed {
                 Strategy::Incomplete
@@ -502,7 +593,10 @@ fn retry_plan(previous: &Attempt, strategy: Strategy, steps: Option<[bool; 4]>) 
             }
             // Passed steps are skipped; the user starts again where they failed.
             Some(failing) => Step::ALL.map(|step| {
-                if step.index() < failing.index() && previous.step(step).is_settled() && template[step.index()] == Plan::Run {
+                if step.index() < failing.index()
+                    && previous.step(step).is_settled()
+                    && template[step.index()] == Plan::Run
+                {
                     Plan::Skip
                 } else {
                     template[step.index()]
@@ -542,7 +636,16 @@ impl Simulator {
         user: Option<UserData>,
     ) -> Attempt {
         let (steps, status) = session::run(plan, user.as_ref());
-        self.attempt(client_user_id, template_id, previous, strategy, is_shareable, steps, status, user.unwrap_or_default())
+        self.attempt(
+            client_user_id,
+            template_id,
+            previous,
+            strategy,
+            is_shareable,
+            steps,
+            status,
+            user.unwrap_or_default(),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -570,7 +673,9 @@ impl Simulator {
             status,
             steps,
             user,
-            screening_id: steps[Step::WatchlistScreening.index()].has_result().then(|| self.ids.object_id("scr_")),
+            screening_id: steps[Step::WatchlistScreening.index()]
+                .has_result()
+                .then(|| self.ids.object_id("scr_")),
         }
     }
 
@@ -586,9 +691,20 @@ mod tests {
     #[test]
     fn formats() {
         assert!(is_date("1975-01-18") && is_date("2000-02-29"));
-        assert!(!is_date("1975-02-30") && !is_date("1975-1-18") && !is_date("19750118xx") && !is_date("2001-02-29"));
-        assert!(is_e164("+12345678909") && !is_e164("12345678909") && !is_e164("+0123") && !is_e164("+1 234"));
+        assert!(
+            !is_date("1975-02-30")
+                && !is_date("1975-1-18")
+                && !is_date("19750118xx")
+                && !is_date("2001-02-29")
+        );
+        assert!(
+            is_e164("+12345678909") && !is_e164("12345678909") && !is_e164("+0123") && !is_e164("+1 234")
+        );
         assert!(is_email("a@b.co") && !is_email(" a@b.co") && !is_email("ab.co") && !is_email("a@b"));
-        assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd") && !constant_time_eq("abc", "ab"));
+        assert!(
+            constant_time_eq("abc", "abc")
+                && !constant_time_eq("abc", "abd")
+                && !constant_time_eq("abc", "ab")
+        );
     }
 }

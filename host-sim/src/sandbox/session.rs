@@ -163,8 +163,12 @@ impl KycMatch {
             year: part(0),
             month: part(1),
             day: part(2),
-            street: Match::optional(address.street.as_deref(), |s| us && normalize_street(s) == TEST_USER_STREET),
-            city: Match::optional(address.city.as_deref(), |c| us && c.trim().eq_ignore_ascii_case(TEST_USER_CITY)),
+            street: Match::optional(address.street.as_deref(), |s| {
+                us && normalize_street(s) == TEST_USER_STREET
+            }),
+            city: Match::optional(address.city.as_deref(), |c| {
+                us && c.trim().eq_ignore_ascii_case(TEST_USER_CITY)
+            }),
             region: Match::optional(address.region.as_deref(), |r| us && r == TEST_USER_REGION),
             postal_code: Match::optional(address.postal_code.as_deref(), |p| us && p == TEST_USER_POSTAL),
             id_number: user.id_number.as_ref().map_or(Match::NoInput, |id| {
@@ -175,7 +179,9 @@ impl KycMatch {
                 })
             }),
             phone_number: Match::optional(user.phone_number.as_deref(), |p| p == TEST_USER_PHONE),
-            area_code: Match::optional(user.phone_number.as_deref(), |p| p.get(..5) == TEST_USER_PHONE.get(..5)),
+            area_code: Match::optional(user.phone_number.as_deref(), |p| {
+                p.get(..5) == TEST_USER_PHONE.get(..5)
+            }),
         })
     }
 

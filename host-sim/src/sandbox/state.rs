@@ -88,7 +88,10 @@ impl StepStatus {
     pub fn is_settled(self) -> bool {
         matches!(
             self,
-            StepStatus::Success | StepStatus::Skipped | StepStatus::NotApplicable | StepStatus::ManuallyApproved
+            StepStatus::Success
+                | StepStatus::Skipped
+                | StepStatus::NotApplicable
+                | StepStatus::ManuallyApproved
         )
     }
 
@@ -96,7 +99,10 @@ impl StepStatus {
     pub fn has_result(self) -> bool {
         matches!(
             self,
-            StepStatus::Success | StepStatus::Failed | StepStatus::ManuallyApproved | StepStatus::ManuallyRejected
+            StepStatus::Success
+                | StepStatus::Failed
+                | StepStatus::ManuallyApproved
+                | StepStatus::ManuallyRejected
         )
     }
 }
@@ -147,10 +153,17 @@ impl FromStr for Step {
 impl FromStr for Status {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Status::Active, Status::Success, Status::Failed, Status::Expired, Status::Canceled, Status::PendingReview]
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownName(s.to_owned()))
+        [
+            Status::Active,
+            Status::Success,
+            Status::Failed,
+            Status::Expired,
+            Status::Canceled,
+            Status::PendingReview,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+        .ok_or_else(|| UnknownName(s.to_owned()))
     }
 }
 

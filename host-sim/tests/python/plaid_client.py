@@ -2,7 +2,8 @@
 and list, plus one error. The client checks every response against its models (required keys,
 types, enum values), so a response it cannot parse fails here with the client's own error.
 
-Usage: plaid_client.py BASE_URL CLIENT_ID SECRET
+Usage: plaid_client.py BASE_URL CLIENT_ID SECRET SEEDED_ID...
+(SEEDED_ID: attempts the test seeded, each fetched with get so their shapes are parsed too.)
 Prints one JSON summary line on success; exits non-zero with the client's error otherwise.
 """
 import datetime
@@ -27,7 +28,7 @@ from plaid.model.user_address import UserAddress
 from plaid.model.user_id_number import UserIDNumber
 
 
-def main(url, client_id, secret):
+def main(url, client_id, secret, seeded):
     configuration = plaid.Configuration(host=url, api_key={"clientId": client_id, "secret": secret})
     client = plaid_api.PlaidApi(plaid.ApiClient(configuration))
     template_id = "idvtmp_python_driver"
@@ -104,6 +105,29 @@ def main(url, client_id, secret):
     )
     assert infer.status.value == "success", infer.status
 
+    # Documents run (and pass) for the sandbox user when a custom retry asks for them.
+    documents = client.identity_verification_retry(
+        IdentityVerificationRetryRequest(
+            client_user_id=client_user_id,
+            template_id=template_id,
+            strategy=Strategy("custom"),
+            steps=IdentityVerificationRetryRequestStepsObject(
+                verify_sms=True, kyc_check=False, documentary_verification=True, selfie_check=False
+            ),
+            user=IdentityVerificationRequestUser(
+                phone_number="+12345678909", date_of_birth=dob, name=name, address=address
+            ),
+        )
+    )
+    assert documents.steps.documentary_verification.value == "success", documents.steps
+    assert documents.documentary_verification.documents[0].analysis.authenticity.value == "match"
+
+    for attempt_id in seeded:
+        seeded_attempt = client.identity_verification_get(
+            IdentityVerificationGetRequest(identity_verification_id=attempt_id)
+        )
+        assert seeded_attempt.id == attempt_id
+
     got = client.identity_verification_get(IdentityVerificationGetRequest(identity_verification_id=failed.id))
     assert got.id == failed.id and got.steps.kyc_check.value == "failed"
 
@@ -111,7 +135,7 @@ def main(url, client_id, secret):
         IdentityVerificationListRequest(template_id=template_id, client_user_id=client_user_id)
     )
     ids = [v.id for v in listed.identity_verifications]
-    assert ids == [created.id, reset.id, failed.id, infer.id], ids
+    assert ids == [created.id, reset.id, failed.id, infer.id, documents.id], ids
     assert listed.next_cursor is None
 
     # An error answers in Plaid's format, which the client's README parses from the exception.
@@ -126,11 +150,11 @@ def main(url, client_id, secret):
         assert e.status == 400 and error["error_code"] == "INVALID_API_KEYS", (e.status, error)
 
     print(json.dumps({
-        "parsed": ["create", "retry", "retry", "retry", "get", "list", "error"],
+        "parsed": ["create", "retry", "retry", "retry", "retry"] + ["get"] * (len(seeded) + 1) + ["list", "error"],
         "attempts": ids,
         "statuses": [created.status.value, reset.status.value, failed.status.value, infer.status.value],
     }))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:])

@@ -1,0 +1,64 @@
+//! The official plaid-python client (46) against the simulator: create, then retries, get and list,
+//! each response parsed by the client's own models (tests/python/plaid_client.py).
+//!
+//! Needs PLAID_IDV_TEST_PYTHON, a Python with plaid-python installed (tests/run-all makes one).
+
+use std::process::Command;
+
+use host_sim::sandbox::{self, SandboxConfig, Status, Step};
+
+/// The interpreter to use, or `None` when this run skips the test.
+fn python() -> Option<String> {
+    match std::env::var("PLAID_IDV_TEST_PYTHON") {
+        Ok(python) if !python.is_empty() => Some(python),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("PLAID_IDV_TEST_PYTHON is not set: run the suite with tests/run-all, which installs plaid-python")
+        }
+        _ => {
+            eprintln!("\n*** skipped: the plaid-python interop test needs PLAID_IDV_TEST_PYTHON; run tests/run-all ***\n");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_official_python_client_parses_every_response() {
+    let Some(python) = python() else { return };
+    let sb = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
+    // Seeded attempts of every status, so their shapes (details without user data) are parsed too.
+    let seeded: Vec<String> = [
+        (Status::Active, None),
+        (Status::Success, None),
+        (Status::Failed, Some(Step::KycCheck)),
+        (Status::Failed, Some(Step::DocumentaryVerification)),
+        (Status::Failed, Some(Step::RiskCheck)),
+        (Status::Expired, None),
+        (Status::Canceled, None),
+        (Status::PendingReview, None),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (status, at))| sb.seed_attempt(&format!("seeded-{i}"), "idvtmp_seeded", status, at))
+    .collect();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/plaid_client.py");
+    let output = Command::new(&python)
+        .arg(script)
+        .args([sb.url().as_str(), sandbox::DEFAULT_CLIENT_ID, sandbox::DEFAULT_SECRET])
+        .args(&seeded)
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "plaid-python failed:\n{stdout}\n{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON summary line");
+    assert_eq!(summary["parsed"].as_array().unwrap().len(), 5 + seeded.len() + 1 + 2);
+    assert_eq!(summary["statuses"], serde_json::json!(["success", "active", "failed", "success"]));
+    // The client's view and the simulator's ledger agree: one session per call, no more.
+    let ids: Vec<String> =
+        sb.attempts("python-driver-user", "idvtmp_python_driver").iter().map(|a| a.id.clone()).collect();
+    assert_eq!(summary["attempts"], serde_json::json!(ids));
+}
