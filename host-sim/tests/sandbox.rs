@@ -911,3 +911,19 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
     });
     assert!((0..3).all(|_| call(&every, "retry", retry("u", "reset")).status == 502));
 }
+
+#[test]
+fn incomplete_resumes_at_a_fallback_step_that_failed() {
+    let sb = sandbox();
+    sb.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::DocumentaryVerification));
+    let body = call(&sb, "retry", retry("u", "incomplete")).json();
+    assert_eq!(step(&body, "kyc_check"), "skipped");
+    assert_eq!(step(&body, "documentary_verification"), "active");
+    let body = call(
+        &sb,
+        "retry",
+        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
+    )
+    .json();
+    assert_eq!(step(&body, "documentary_verification"), "not_applicable", "reset follows the template");
+}

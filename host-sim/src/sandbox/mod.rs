@@ -4,6 +4,32 @@
 //! restrictions, the sandbox test user, the sandbox rate limit, and fault injection (see [`faults`]).
 //!
 //! Start it in-process with [`start`] (tests, `test-request`) or as `host-sim sandbox`.
+//!
+//! # Behaviour, where Plaid leaves it open
+//!
+//! - Every `template_id` names the same template: `accept_tos`, `verify_sms`, `kyc_check`,
+//!   `watchlist_screening`, `risk_check`; `documentary_verification` only when a custom retry asks
+//!   for it (or an `incomplete` retry resumes there); `selfie_check` never (silently disabled, as on
+//!   Plaid's sandbox: `not_applicable`, or `skipped` when a custom retry turns it off).
+//! - The simulated user acts at once (see [`session`]): with `user` data in the request every
+//!   required step runs on it, and Plaid's sandbox test user (Leslie Knope, 1975-01-18,
+//!   +12345678909, 123 Main St., Pawnee, IN 46001, US, SSN 123456788 or 123456789) passes while
+//!   other data fails `kyc_check`; without data the attempt waits, `active`, at its first step.
+//! - `create` refuses a second attempt for the same user and template (`INVALID_FIELD`) unless
+//!   `is_idempotent` is true, which answers the latest one; `gave_consent` skips `accept_tos`.
+//! - `retry` with no earlier attempt for the user and template: 400 `INVALID_REQUEST`/`INVALID_FIELD`.
+//!   `incomplete` resumes at the first unfinished step and is refused (`INVALID_FIELD`) when that is
+//!   `watchlist_screening` or `risk_check`; with nothing unfinished it starts over. `infer` is refused
+//!   while the latest attempt is `active`, and otherwise follows plaid-python 46's rule: `incomplete`
+//!   after a failed, expired or canceled attempt unless its screening or risk check went wrong, else
+//!   `reset`. Omitting `is_shareable` keeps the previous attempt's setting.
+//! - `get` of an unknown id: 404 `INVALID_REQUEST`/`NOT_FOUND`. `list` needs `client_user_id`,
+//!   answers oldest first, [`LIST_PAGE`] a page, with `next_cursor`.
+//! - Missing or wrong credentials: 400 `INVALID_INPUT`/`INVALID_API_KEYS`. No `Plaid-Version` means
+//!   2020-09-14; an older real version is `INCOMPATIBLE_API_VERSION`, anything else `INVALID_HEADERS`.
+//!   Body fields `client_id`/`secret` take precedence over the headers.
+//! - Unknown keys are refused everywhere (`UNKNOWN_FIELDS`), nested ones by path (`user.nickname`).
+//! - Error messages name fields, never the values sent. The simulator logs nothing.
 
 pub mod cli;
 mod errors;
@@ -215,8 +241,13 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
-            // Cancels every task (hanging responses too) and closes the listener.
-            runtime.shutdown_timeout(Duration::from_secs(1));
+            // Cancels every task (hanging responses too) and closes the listener. Inside another
+            // runtime blocking is not allowed, so there it shuts down in the background.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            } else {
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            }
         }
     }
 }

@@ -591,15 +591,16 @@ fn retry_plan(
                     "strategy incomplete cannot be applied: the latest attempt's failing step is {step}"
                 )))
             }
-            // Passed steps are skipped; the user starts again where they failed.
+            // Passed steps are skipped; the user starts again where they failed, even at a step
+            // the template runs only as a fallback (documents); selfies stay disabled.
             Some(failing) => Step::ALL.map(|step| {
-                if step.index() < failing.index()
-                    && previous.step(step).is_settled()
-                    && template[step.index()] == Plan::Run
-                {
+                let i = step.index();
+                if i < failing.index() && previous.step(step).is_settled() && template[i] == Plan::Run {
                     Plan::Skip
+                } else if step == failing && step != Step::SelfieCheck {
+                    Plan::Run
                 } else {
-                    template[step.index()]
+                    template[i]
                 }
             }),
             // Nothing failed: nothing to resume, so the user starts over.
