@@ -927,3 +927,14 @@ fn incomplete_resumes_at_a_fallback_step_that_failed() {
     .json();
     assert_eq!(step(&body, "documentary_verification"), "not_applicable", "reset follows the template");
 }
+
+#[test]
+fn refusals_take_latency_and_delivery_faults_too() {
+    let sb = seeded();
+    let answer = fault(&sb, "latency=200ms, status=503").unwrap();
+    assert_eq!(answer.status, 503);
+    assert!(answer.elapsed >= Duration::from_millis(200));
+    let received = raw_exchange(&sb, "html502, drop_after_record");
+    assert!(received.is_empty());
+    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+}

@@ -16,7 +16,8 @@
 //! | `rate_limit_burst=N` | starts a burst: this request and the client's next N−1 get 429 `RATE_LIMIT_EXCEEDED` (a running burst is not restarted) |
 //! | `hang` or `hang=DUR` | sends nothing for DUR (default 60 s), then closes the connection |
 //!
-//! Applied after the request was handled (a retry or create has created its session):
+//! Applied after the request was handled (a retry or create has created its session), and to the
+//! answers of the faults above as well (`latency=2s,status=503` is a slow 503):
 //!
 //! | fault | effect |
 //! | --- | --- |

@@ -284,6 +284,11 @@ fn dropped() -> Response {
         .into_response(Delivery { drop: true, ..Delivery::default() })
 }
 
+/// Fault statuses were checked when parsed (429, 500-599).
+fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response {
     let n = sim.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = sim.ids.request_id();
@@ -314,46 +319,47 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
 
     // Faults that refuse the request before Plaid would have handled it.
     let mut burst = None;
+    let mut refused = None;
     for fault in faults.iter() {
         match *fault {
             Fault::Hang(bound) => {
                 tokio::time::sleep(bound).await;
                 return dropped();
             }
-            Fault::Status(code) => {
-                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return Reply::error(&PlaidError::for_status(status), &request_id)
-                    .into_response(Delivery::default());
+            Fault::Status(code) if refused.is_none() => {
+                refused = Some(Reply::error(&PlaidError::for_status(status_code(code)), &request_id));
             }
-            Fault::Html502 => {
-                return Reply {
+            Fault::Html502 if refused.is_none() => {
+                refused = Some(Reply {
                     status: StatusCode::BAD_GATEWAY,
                     content_type: "text/html",
                     body: Bytes::from_static(faults::HTML_502.as_bytes()),
-                }
-                .into_response(Delivery::default());
+                });
             }
             Fault::RateLimitBurst(n) => burst = Some(n),
             _ => {}
         }
     }
 
-    let reply = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
-        Err(_) => Reply::error(
-            &PlaidError::invalid_body(format!(
-                "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
-            )),
-            &request_id,
-        ),
-        Ok(bytes) => {
-            match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
-                Ok(mut value) => {
-                    value["request_id"] = serde_json::Value::from(request_id.as_str());
-                    Reply::json(StatusCode::OK, &value)
+    let reply = match refused {
+        Some(reply) => reply,
+        None => match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+            Err(_) => Reply::error(
+                &PlaidError::invalid_body(format!(
+                    "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
+                )),
+                &request_id,
+            ),
+            Ok(bytes) => {
+                match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
+                    Ok(mut value) => {
+                        value["request_id"] = serde_json::Value::from(request_id.as_str());
+                        Reply::json(StatusCode::OK, &value)
+                    }
+                    Err(error) => Reply::error(&error, &request_id),
                 }
-                Err(error) => Reply::error(&error, &request_id),
             }
-        }
+        },
     };
 
     // Faults on the way out: whatever the request did has been recorded.
@@ -361,8 +367,7 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
     for fault in faults.iter() {
         match *fault {
             Fault::StatusAfterRecord(code) => {
-                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                reply = Reply::error(&PlaidError::for_status(status), &request_id);
+                reply = Reply::error(&PlaidError::for_status(status_code(code)), &request_id);
             }
             Fault::Latency(delay) => tokio::time::sleep(delay).await,
             _ => {}
