@@ -938,3 +938,9 @@ fn refusals_take_latency_and_delivery_faults_too() {
     assert!(received.is_empty());
     assert_eq!(sb.session_count("u", TEMPLATE), 1);
 }
+
+#[test]
+fn the_config_never_shows_its_secret() {
+    let config = SandboxConfig { secret: SECRET_CANARY.into(), ..SandboxConfig::default() };
+    assert!(!format!("{config:?}").contains(SECRET_CANARY));
+}

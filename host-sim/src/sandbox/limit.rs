@@ -28,12 +28,7 @@ impl RateLimit {
         if self.per_minute == 0 && clients.is_empty() {
             return true; // the hot path when the limit is off and no burst was ever started
         }
-        let capacity = f64::from(self.per_minute);
-        let client = clients.entry(client_id.to_owned()).or_insert_with(|| Client {
-            tokens: capacity,
-            refilled: Instant::now(),
-            burst: 0,
-        });
+        let client = self.client(&mut clients, client_id);
         if client.burst > 0 {
             client.burst -= 1;
             return false;
@@ -41,6 +36,7 @@ impl RateLimit {
         if self.per_minute == 0 {
             return true;
         }
+        let capacity = f64::from(self.per_minute);
         let now = Instant::now();
         let elapsed = now.duration_since(client.refilled);
         client.tokens = (client.tokens + elapsed.as_secs_f64() * capacity / 60.0).min(capacity);
@@ -56,14 +52,19 @@ impl RateLimit {
     /// Refuses this client's next `n` requests, unless a burst is already running.
     pub fn start_burst(&self, client_id: &str, n: u32) {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let client = clients.entry(client_id.to_owned()).or_insert_with(|| Client {
-            tokens: f64::from(self.per_minute),
-            refilled: Instant::now(),
-            burst: 0,
-        });
+        let client = self.client(&mut clients, client_id);
         if client.burst == 0 {
             client.burst = n;
         }
+    }
+
+    /// A client's bucket, full when first seen.
+    fn client<'a>(&self, clients: &'a mut HashMap<String, Client>, client_id: &str) -> &'a mut Client {
+        clients.entry(client_id.to_owned()).or_insert_with(|| Client {
+            tokens: f64::from(self.per_minute),
+            refilled: Instant::now(),
+            burst: 0,
+        })
     }
 }
 

@@ -79,7 +79,7 @@ pub const MAX_REQUEST_BODY: usize = 1 << 20;
 pub const FAULT_HEADER: &str = "x-sim-fault";
 
 /// How to start a simulator.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
@@ -89,6 +89,19 @@ pub struct SandboxConfig {
     pub rate_limit_per_minute: u32,
     /// Faults on every request, or on the first ones.
     pub faults: Faults,
+}
+
+// By hand, so the secret never reaches a log through `{:?}`.
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("addr", &self.addr)
+            .field("client_id", &self.client_id)
+            .field("secret", &"<redacted>")
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {

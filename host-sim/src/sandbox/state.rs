@@ -287,7 +287,7 @@ impl Ledger {
     /// Records an attempt built from the latest one for its user and template: `build` runs under
     /// the lock, so two concurrent retries chain one after the other instead of both branching off
     /// the same attempt.
-    pub fn record_with<E>(
+    pub(crate) fn record_with<E>(
         &self,
         client_user_id: &str,
         template_id: &str,
