@@ -4,4 +4,5 @@
 //! - `cli`: the commands (inspect, schema, validate, preset, ...).
 
 pub mod cli;
+pub mod engine;
 pub mod locate;
