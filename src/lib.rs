@@ -32,3 +32,5 @@ mod export;
 mod manifest;
 #[cfg(feature = "plugin")]
 mod schema;
+#[cfg(feature = "plugin")]
+mod validate;
