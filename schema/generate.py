@@ -22,9 +22,10 @@ WHITESPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u
 NON_BLANK = f"[^{WHITESPACE}]"
 LETTER = "\\p{L}"
 # The dot-atom form that ajv-formats' "email" and jsonschema-rs's "email" both accept: no quoted
-# local parts, no IP literals, a dotted domain. Real-world addresses fit it.
+# local parts, no IP literals, a dotted domain, a local part of at most 64 characters (the one
+# lookahead in the schema; ECMA-262 and fancy-regex both have it). Real-world addresses fit it.
 EMAIL = (
-    "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    "^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
 # A real Gregorian calendar date: day ranges per month, 29 February only in leap years. Carried as a
@@ -82,6 +83,7 @@ def load(name):
 
 def nullable(schema, kind):
     """Plaid's `nullable: true`, in 2020-12 terms (ajv's strictTypes accepts a type paired with null)."""
+    assert "type" not in schema
     return {"type": [kind, "null"], **schema}
 
 
@@ -114,7 +116,6 @@ def steps():
             "are required. A custom retry overrides the template: a step set to true runs even if the template "
             "disables it. Plaid's sandbox never runs selfie_check."
         ),
-        "type": "object",
         "properties": {
             "verify_sms": step("Verify SMS", "the SMS code check of the phone number"),
             "kyc_check": step("KYC check", "the data source (KYC) check"),

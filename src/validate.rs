@@ -26,7 +26,7 @@ pub struct Report {
     pub warnings: Vec<Issue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Issue {
     /// The JSON pointer of the field to fix; for a missing or unknown field, that field's own.
     pub path: String,
@@ -61,13 +61,20 @@ pub fn check(input: &Value) -> Report {
             errors.extend(issue::from_error(&e, input));
         }
     }
-    // One error per field and rule: the schema may reach the same rule by two branches (a US
-    // postal code fails both the general and the US pattern).
-    errors.sort();
-    errors.dedup_by(|b, a| a.path == b.path && a.rule == b.rule);
+    tidy(&mut errors);
     let mut warnings = warnings::of(input);
-    warnings.sort();
+    tidy(&mut warnings);
     Report { valid: errors.is_empty(), errors, warnings }
+}
+
+/// Sorts by path then rule, and keeps one issue per field and rule: the schema may reach the same
+/// rule by two branches (a US postal code fails both the general and the US pattern). A value of
+/// the wrong type makes the field's other complaints (its enum, its pattern) noise, so they go.
+fn tidy(issues: &mut Vec<Issue>) {
+    issues.sort_by(|a, b| (&a.path, &a.rule, &a.message).cmp(&(&b.path, &b.rule, &b.message)));
+    issues.dedup_by(|b, a| a.path == b.path && a.rule == b.rule);
+    let mistyped: Vec<String> = issues.iter().filter(|i| i.rule == "type").map(|i| i.path.clone()).collect();
+    issues.retain(|i| i.rule == "type" || !mistyped.contains(&i.path));
 }
 
 /// The report of a task input given as JSON text, as JSON text: what the exported `validate`

@@ -50,6 +50,12 @@ pub(super) fn from_error(e: &ValidationError<'_>, root: &Value) -> Vec<Issue> {
                 Issue::new(path, "unknown_field", message)
             })
             .collect(),
+        // A null where a conditional rule needs the field (a full address's street, a custom
+        // retry's steps) is a missing field to the person filling the form.
+        Kind::Type { .. } if e.instance().is_null() && e.schema_path().as_str().contains("/then/") => {
+            let (parent, field) = at.rsplit_once('/').unwrap_or(("", at));
+            one(at.into(), "required", required(parent, &unescape(field)))
+        }
         Kind::Type { kind } => {
             let null = if e.instance().is_null() { ", not null" } else { "" };
             one(at.into(), "type", format!("{} must be {}{null}.", subject(at), type_name(kind)))
@@ -86,10 +92,14 @@ fn join(at: &str, field: &str) -> String {
     format!("{at}/{}", field.replace('~', "~0").replace('/', "~1"))
 }
 
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// How a sentence names the field: its own (schema-defined) name, or "The input" at the root.
 fn subject(at: &str) -> String {
     match at.rsplit_once('/') {
-        Some((_, last)) if !at.is_empty() => last.replace("~1", "/").replace("~0", "~"),
+        Some((_, last)) if !at.is_empty() => unescape(last),
         _ => "The input".into(),
     }
 }
