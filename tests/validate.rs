@@ -222,3 +222,33 @@ fn tool(var: &str) -> Option<String> {
         }
     }
 }
+
+/// Median time of the exported `validate` through the loaded plugin. Measure on a release build:
+/// `cargo test --release --test validate -- --ignored --nocapture median_validate_time`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn median_validate_time() {
+    let minimal = json!({"client_user_id": "user-3b24110", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "reset"});
+    let full =
+        table().into_iter().find(|c| c.name == "full input").expect("the table has a full input").input;
+    for (name, input) in [("minimal", minimal), ("full", full)] {
+        let text = input.to_string();
+        for _ in 0..200 {
+            plugin().validate(&text).unwrap();
+        }
+        let mut times: Vec<Duration> = (0..2001)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(plugin().validate(std::hint::black_box(&text)).unwrap());
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        eprintln!(
+            "validate {name} input ({} bytes): median {:?}, p90 {:?}",
+            text.len(),
+            times[1000],
+            times[1800]
+        );
+    }
+}
