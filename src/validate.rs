@@ -117,6 +117,17 @@ mod tests {
     }
 
     #[test]
+    fn one_compiled_schema_serves_many_threads() {
+        let input =
+            serde_json::json!({"client_user_id": "u", "template_id": "idvtmp_1", "strategy": "custom"});
+        let reports: Vec<Report> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| check(&input))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(reports.iter().all(|r| r == &reports[0] && !r.valid && r.errors[0].path == "/steps"));
+    }
+
+    #[test]
     fn size_is_checked_before_parsing() {
         let text = format!("[{}", " ".repeat(MAX_INPUT_BYTES));
         let report: Value = serde_json::from_str(&report_json(&text)).unwrap();

@@ -175,6 +175,18 @@ fn the_schemas_are_valid_2020_12_schemas() {
     }
 }
 
+/// The schema's own examples are inputs it accepts.
+#[test]
+fn the_schema_examples_are_valid_inputs() {
+    let schema: Value = serde_json::from_str(&plugin().input_schema().unwrap()).unwrap();
+    let examples = schema["examples"].as_array().expect("the input schema has examples");
+    assert!(examples.len() >= 2);
+    for example in examples {
+        let r = report(&example.to_string());
+        assert_eq!(r["valid"], true, "{example}: {r}");
+    }
+}
+
 /// Every property of the input schema has a title and a description.
 #[test]
 fn every_input_field_is_documented() {
