@@ -28,3 +28,5 @@ mod error;
 mod export;
 mod manifest;
 mod schema;
+#[cfg(feature = "plugin")]
+mod validate;
