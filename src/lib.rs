@@ -28,5 +28,4 @@ mod error;
 mod export;
 mod manifest;
 mod schema;
-#[cfg(feature = "plugin")]
 mod validate;
