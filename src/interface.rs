@@ -1,7 +1,8 @@
 //! The stable ABI between a workflow engine (the host) and this plugin, and the loader hosts use.
 //!
 //! Everything crossing the boundary is an FFI-safe abi_stable type; documents travel as JSON text.
-//! This module depends on nothing else in the crate, so a host links it alone (feature `plugin` off).
+//! This module depends on nothing else in the crate: hosts use it and the loaded library, never
+//! the implementation.
 //!
 //! How the ABI may grow: append new functions *after* `execute` (the `last_prefix_field`). An older
 //! host then still loads a newer plugin and simply never sees the new fields; a newer host reads
@@ -96,12 +97,44 @@ pub fn load(path: &Path) -> Result<Plugin, LoadError> {
     match std::fs::metadata(path) {
         Err(e) => return Err(fail(e.to_string().to_lowercase())),
         Ok(m) if m.is_dir() => return Err(fail("is a directory, not a shared library".into())),
-        Ok(_) => {}
+        Ok(m) => check_elf(path, m.len()).map_err(|cause| fail(cause.into()))?,
     }
     let header = lib_header_from_path(path).map_err(|e| fail(describe(&e)))?;
     // `history`'s frozen layouts go here, tried in turn, once ABI 2 exists.
     let module = header.init_root_module::<PluginModuleRef>().map_err(|e| fail(describe(&e)))?;
     Ok(Plugin { module })
+}
+
+/// dlopen maps a truncated library without complaint and the process dies of SIGBUS when it
+/// touches a segment past the end of the file, so every loadable segment is checked first.
+fn check_elf(path: &Path, len: u64) -> Result<(), &'static str> {
+    const NOT_A_LIBRARY: &str = "not a loadable shared library";
+    // The headers sit at the front; reading the whole library would cost milliseconds.
+    let mut bytes = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut bytes))
+        .map_err(|_| "cannot be read")?;
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u64_at = |at: usize| bytes.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap()));
+    // 64-bit little-endian ELF, type ET_DYN: what this host's platforms load.
+    if bytes.get(..6) != Some(b"\x7fELF\x02\x01") || u16_at(16) != Some(3) {
+        return Err(NOT_A_LIBRARY);
+    }
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else {
+        return Err(NOT_A_LIBRARY);
+    };
+    for i in 0..phnum {
+        let at = phoff as usize + i * phentsize;
+        let kind = bytes.get(at..at + 4).ok_or("truncated: its program headers are cut off")?;
+        if kind == [1, 0, 0, 0] {
+            let (offset, size) = (u64_at(at + 8), u64_at(at + 32));
+            let end = offset.zip(size).and_then(|(o, s)| o.checked_add(s));
+            if end.is_none_or(|end| end > len) {
+                return Err("truncated: a loadable segment runs past the end of the file");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// abi_stable's layout errors run to ~170 lines; the lines starting with `Error:` are the cause.

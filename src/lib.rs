@@ -5,8 +5,8 @@
 //! preset for the engine's HTTP task, and an `execute` that performs the call safely.
 //!
 //! The map of the crate:
-//! - [`interface`]: the stable ABI (root module, shared types) and the loader hosts use. It is
-//!   the whole crate when the `plugin` feature is off, which is how hosts link it.
+//! - [`interface`]: the stable ABI (root module, shared types) and the loader hosts use. It
+//!   depends on nothing else here: hosts call only this and the loaded library.
 //! - `export`: the root module this library exports; every function runs behind a panic guard.
 //! - `error`: the crate's one error type.
 //! - `manifest`, `schema`: what the plugin says about itself, and the embedded JSON Schemas.
@@ -24,11 +24,8 @@
 
 pub mod interface;
 
-#[cfg(feature = "plugin")]
 mod error;
-#[cfg(feature = "plugin")]
 mod export;
-#[cfg(feature = "plugin")]
 mod manifest;
-#[cfg(feature = "plugin")]
 mod schema;
+mod validate;

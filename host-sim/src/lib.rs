@@ -4,5 +4,6 @@
 //! - `cli`: the commands (inspect, schema, validate, preset, ...).
 
 pub mod cli;
+pub mod engine;
 pub mod locate;
 pub mod sandbox;

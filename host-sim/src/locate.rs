@@ -1,5 +1,6 @@
 //! Where the plugin is: `--plugin PATH`, else `$PLAID_IDV_RETRY_PLUGIN`, else next to this
-//! executable (the same cargo target directory).
+//! executable in the same cargo target directory: beside it, or in `deps/` where cargo leaves the
+//! `.so` it builds as host-sim's dependency.
 
 use std::path::{Path, PathBuf};
 
@@ -17,12 +18,10 @@ pub fn plugin_path(flag: Option<&Path>) -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap_or_default();
     let dir = exe.parent().unwrap_or(Path::new("."));
-    // `cargo test` leaves test binaries in `deps/`, one level below the plugin.
     let beside = dir.join(FILE_NAME);
-    if !beside.exists() && dir.ends_with("deps") {
-        if let Some(up) = dir.parent() {
-            return up.join(FILE_NAME);
-        }
+    let in_deps = dir.join("deps").join(FILE_NAME);
+    if !beside.exists() && in_deps.exists() {
+        return in_deps;
     }
     beside
 }

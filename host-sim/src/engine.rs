@@ -1,0 +1,150 @@
+//! What an engine does around `execute`: the retry policy of the HTTP task, the context it hands
+//! the plugin, and the classification it acts on.
+
+use std::{
+    thread,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use plaid_idv_retry::interface::{Plugin, PluginError};
+use serde_json::{json, Value};
+
+/// The seed host's `retry` block: wait `interval × backoff_rate^n` before attempt n+2.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    pub interval_seconds: f64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+}
+
+impl RetryPolicy {
+    /// Read from the plugin's own preset (seed dialect), as an engine pre-fills its task.
+    pub fn from_preset(preset: &Value) -> Option<RetryPolicy> {
+        let retry = &preset["retry"];
+        Some(RetryPolicy {
+            interval_seconds: retry["intervalSeconds"].as_f64()?,
+            max_attempts: u32::try_from(retry["maxAttempts"].as_u64()?).ok()?.max(1),
+            backoff_rate: retry["backoffRate"].as_f64()?,
+        })
+    }
+
+    /// The wait after failed attempt `attempt` (1-based), never shorter than the server asked.
+    pub fn delay(&self, attempt: u32, retry_after_seconds: Option<f64>) -> Duration {
+        let backoff = self.interval_seconds * self.backoff_rate.powi(attempt.saturating_sub(1) as i32);
+        Duration::from_secs_f64(backoff.max(retry_after_seconds.unwrap_or(0.0)).clamp(0.0, 3600.0))
+    }
+}
+
+/// The engine's view of a task result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Completed,
+    Failed,
+    Terminal,
+}
+
+impl Status {
+    pub fn of(result: &Value) -> Status {
+        match result["status"].as_str() {
+            Some("COMPLETED") => Status::Completed,
+            Some("FAILED") => Status::Failed,
+            _ => Status::Terminal,
+        }
+    }
+
+    /// host-sim's exit code for a task that ended so.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Completed => 0,
+            Status::Failed => 1,
+            Status::Terminal => 3,
+        }
+    }
+}
+
+/// What the engine hands `execute`: which attempt this is and when the task must be done.
+pub fn context(attempt: u32, timeout: Duration) -> String {
+    let deadline = SystemTime::now() + timeout;
+    let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    json!({ "attempt": attempt, "deadline_ms": deadline_ms as u64 }).to_string()
+}
+
+/// One task run to its end under the policy.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Value,
+    pub attempts: u32,
+    /// Latency of each `execute` call.
+    pub latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    pub fn status(&self) -> Status {
+        Status::of(&self.result)
+    }
+}
+
+/// Executes `input` until it completes, fails terminally, or the policy's attempts run out.
+pub fn run_task(
+    plugin: &Plugin,
+    input: &str,
+    settings: &str,
+    policy: RetryPolicy,
+    task_timeout: Duration,
+) -> Result<Outcome, PluginError> {
+    let mut latencies = Vec::new();
+    let mut attempt = 1;
+    loop {
+        let started = Instant::now();
+        let text = plugin.execute(input, settings, &context(attempt, task_timeout))?;
+        latencies.push(started.elapsed());
+        let result: Value = serde_json::from_str(&text).map_err(|e| PluginError {
+            code: "invalid_result".into(),
+            message: format!("the plugin answered a task result that is not JSON: {e}").into(),
+        })?;
+        if Status::of(&result) != Status::Failed || attempt >= policy.max_attempts {
+            return Ok(Outcome { result, attempts: attempt, latencies });
+        }
+        thread::sleep(policy.delay(attempt, result["retry_after_seconds"].as_f64()));
+        attempt += 1;
+    }
+}
+
+/// The p-th percentile (0–100) of `samples`, nearest rank.
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    samples.sort_unstable();
+    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+    samples[rank.clamp(1, samples.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let policy = RetryPolicy { interval_seconds: 2.0, max_attempts: 3, backoff_rate: 2.0 };
+        assert_eq!(policy.delay(1, None), Duration::from_secs(2));
+        assert_eq!(policy.delay(2, None), Duration::from_secs(4));
+        assert_eq!(policy.delay(1, Some(30.0)), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let mut samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&mut samples, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&mut samples, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&mut [], 50.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn policy_comes_from_the_seed_preset() {
+        let preset = json!({"retry": {"intervalSeconds": 5, "maxAttempts": 3, "backoffRate": 2.0}});
+        let policy = RetryPolicy::from_preset(&preset).unwrap();
+        assert_eq!(policy, RetryPolicy { interval_seconds: 5.0, max_attempts: 3, backoff_rate: 2.0 });
+        assert_eq!(RetryPolicy::from_preset(&json!({})), None);
+    }
+}

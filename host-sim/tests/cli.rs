@@ -1,0 +1,46 @@
+//! host-sim as a user runs it: the plugin found and loaded, or refused with one line and exit 2.
+
+use std::{path::PathBuf, process::Command};
+
+fn host_sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_host-sim"))
+}
+
+/// The plugin `cargo test --workspace` just built, beside this test binary in `deps/`.
+fn plugin() -> PathBuf {
+    let path = std::env::current_exe().unwrap().parent().unwrap().join("libplaid_idv_retry.so");
+    assert!(path.exists(), "{} is missing: run the workspace's tests (tests/run-all)", path.display());
+    path
+}
+
+#[test]
+fn inspect_prints_the_manifest() {
+    let out = host_sim().arg("--plugin").arg(plugin()).arg("inspect").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(manifest["task"]["id"], "plaid.identity_verification.retry");
+}
+
+#[test]
+fn the_plugin_is_found_through_the_environment() {
+    let out = host_sim().env("PLAID_IDV_RETRY_PLUGIN", plugin()).args(["schema", "input"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+}
+
+#[test]
+fn a_missing_or_foreign_plugin_is_one_line_and_exit_2() {
+    let not_a_plugin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    for (path, cause) in [
+        (PathBuf::from("/nonexistent/plugin.so"), "no such file"),
+        (not_a_plugin, "not a loadable shared library"),
+    ] {
+        let out = host_sim().arg("--plugin").arg(&path).arg("inspect").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&path.display().to_string()) && stderr.contains(cause), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}

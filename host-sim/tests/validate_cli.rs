@@ -1,0 +1,62 @@
+//! `host-sim validate`: the report on stdout, exit 0 for a valid input and 1 for an invalid one,
+//! malformed JSON included; 2 when the file cannot be read.
+
+use std::{
+    io::Write,
+    path::PathBuf,
+    process::{Command, Output, Stdio},
+};
+
+/// The plugin `cargo test --workspace` built beside this test binary.
+fn plugin() -> Option<PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let lib = format!("{}plaid_idv_retry{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let path = exe.parent().unwrap().join(lib);
+    // `cargo test -p host-sim` alone leaves the interface-only build of the library there.
+    if plaid_idv_retry::interface::load(&path).is_ok() {
+        return Some(path);
+    }
+    assert!(std::env::var_os("CI").is_none(), "no plugin at {}: run cargo test --workspace", path.display());
+    eprintln!("skipped: the plugin is not built; run cargo test --workspace (or tests/run-all)");
+    None
+}
+
+fn validate(plugin: &PathBuf, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_host-sim"))
+        .arg("--plugin")
+        .arg(plugin)
+        .arg("validate")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn report(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("the report is JSON on stdout")
+}
+
+#[test]
+fn exit_codes_follow_the_report() {
+    let Some(plugin) = plugin() else { return };
+    let valid =
+        validate(&plugin, &[], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"reset"}"#);
+    assert_eq!(valid.status.code(), Some(0));
+    assert_eq!(report(&valid)["valid"], true);
+
+    let invalid =
+        validate(&plugin, &["-"], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"again"}"#);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert_eq!(report(&invalid)["errors"][0]["path"], "/strategy");
+
+    let malformed = validate(&plugin, &[], "{\"strategy\": ");
+    assert_eq!(malformed.status.code(), Some(1));
+    assert_eq!(report(&malformed)["errors"][0]["rule"], "json_syntax");
+
+    let unreadable = validate(&plugin, &["/nonexistent/input.json"], "");
+    assert_eq!(unreadable.status.code(), Some(2));
+}

@@ -1,0 +1,136 @@
+//! The validation report of a task input: every error, at the pointer of the field to fix, in
+//! words a person can act on, plus warnings about inputs Plaid accepts but that are likely mistakes.
+//!
+//! The input schema is the one authority on validity: it is compiled once, shared by all threads,
+//! and an input is valid exactly when the schema says so. This module only turns the schema's
+//! verdict into a report. Messages are written from the failed rule and the schema, never from the
+//! input's values, which are personal data or secrets.
+
+mod issue;
+mod warnings;
+
+use std::sync::LazyLock;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::schema;
+
+/// Inputs above this size are refused before parsing: a request body is a few kilobytes.
+pub const MAX_INPUT_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub valid: bool,
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// The JSON pointer of the field to fix; for a missing or unknown field, that field's own.
+    pub path: String,
+    /// One sentence for a person. Never carries a value from the input.
+    pub message: String,
+    /// A machine keyword: `required`, `unknown_field`, `enum`, `pattern`, `format`, ...
+    pub rule: String,
+}
+
+impl Issue {
+    pub(crate) fn new(path: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
+        Issue { path: path.into(), message: message.into(), rule: rule.to_owned() }
+    }
+}
+
+/// The embedded input schema, compiled for 2020-12 with `format` asserted (jsonschema only
+/// asserts formats by default for drafts 4 to 7).
+static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(schema::INPUT).expect("the embedded input schema is JSON");
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the embedded input schema compiles")
+});
+
+/// Validates a task input (the request body) against the input schema.
+pub fn check(input: &Value) -> Report {
+    let mut errors = Vec::new();
+    if !VALIDATOR.is_valid(input) {
+        for e in VALIDATOR.iter_errors(input) {
+            errors.extend(issue::from_error(&e, input));
+        }
+    }
+    tidy(&mut errors);
+    let mut warnings = warnings::of(input);
+    tidy(&mut warnings);
+    Report { valid: errors.is_empty(), errors, warnings }
+}
+
+/// Sorts by path then rule, and keeps one issue per field and rule: the schema may reach the same
+/// rule by two branches (a US postal code fails both the general and the US pattern). A value of
+/// the wrong type makes the field's other complaints (its enum, its pattern) noise, so they go.
+fn tidy(issues: &mut Vec<Issue>) {
+    issues.sort_by(|a, b| (&a.path, &a.rule, &a.message).cmp(&(&b.path, &b.rule, &b.message)));
+    issues.dedup_by(|b, a| a.path == b.path && a.rule == b.rule);
+    let mistyped: Vec<String> = issues.iter().filter(|i| i.rule == "type").map(|i| i.path.clone()).collect();
+    issues.retain(|i| i.rule == "type" || !mistyped.contains(&i.path));
+}
+
+/// The report of a task input given as JSON text, as JSON text: what the exported `validate`
+/// answers. Text that is too big, not JSON, or not an object is an invalid input, not a failure.
+pub fn report_json(text: &str) -> String {
+    let report = match parse(text) {
+        Ok(input) => check(&input),
+        Err(issue) => Report { valid: false, errors: vec![issue], warnings: Vec::new() },
+    };
+    serde_json::to_string(&report).unwrap_or_else(|_| {
+        // Unreachable in practice (plain strings and bools); still never a panic across the FFI.
+        r#"{"valid":false,"errors":[{"path":"","message":"The report could not be written.","rule":"internal"}],"warnings":[]}"#.into()
+    })
+}
+
+fn parse(text: &str) -> Result<Value, Issue> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Issue::new(
+            "",
+            "max_size",
+            format!(
+                "The input is {} bytes; at most {MAX_INPUT_BYTES} bytes (1 MiB) are accepted.",
+                text.len()
+            ),
+        ));
+    }
+    // serde_json's syntax messages name the problem and its line and column, never the text, and
+    // its recursion limit (128) keeps a hostile `[[[[...` short.
+    serde_json::from_str(text)
+        .map_err(|e| Issue::new("", "json_syntax", format!("The input is not valid JSON: {e}.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_schema_compiles() {
+        assert!(!VALIDATOR.is_valid(&Value::Null));
+    }
+
+    #[test]
+    fn one_compiled_schema_serves_many_threads() {
+        let input =
+            serde_json::json!({"client_user_id": "u", "template_id": "idvtmp_1", "strategy": "custom"});
+        let reports: Vec<Report> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| check(&input))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(reports.iter().all(|r| r == &reports[0] && !r.valid && r.errors[0].path == "/steps"));
+    }
+
+    #[test]
+    fn size_is_checked_before_parsing() {
+        let text = format!("[{}", " ".repeat(MAX_INPUT_BYTES));
+        let report: Value = serde_json::from_str(&report_json(&text)).unwrap();
+        assert_eq!(report["errors"][0]["rule"], "max_size");
+    }
+}

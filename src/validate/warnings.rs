@@ -1,0 +1,68 @@
+//! Inputs Plaid accepts but that are probably not what the user meant.
+
+use serde_json::Value;
+
+use super::{issue, Issue};
+
+pub(super) fn of(input: &Value) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let text = |pointer: &str| input.pointer(pointer).and_then(Value::as_str);
+
+    if input.pointer("/steps/selfie_check") == Some(&Value::Bool(true)) {
+        out.push(Issue::new(
+            "/steps/selfie_check",
+            "sandbox_ignored",
+            "Plaid's sandbox silently turns selfie_check off; it runs only in production.",
+        ));
+    }
+    if text("/client_user_id").is_some_and(looks_personal) {
+        out.push(Issue::new(
+            "/client_user_id",
+            "personal_data",
+            "client_user_id looks like an email address or phone number; Plaid asks for an ID that carries no \
+             personal data.",
+        ));
+    }
+    if text("/template_id").is_some_and(|id| !id.is_empty() && !id.starts_with("idvtmp_")) {
+        out.push(Issue::new(
+            "/template_id",
+            "unusual_id",
+            "template_id does not start with idvtmp_, as Plaid's template IDs do.",
+        ));
+    }
+    let id_country = text("/user/id_number/type").and_then(issue::id_number).map(|t| t.country.as_str());
+    if let (Some(id), Some(address)) = (id_country, text("/user/address/country")) {
+        if id != address {
+            out.push(Issue::new(
+                "/user/id_number/type",
+                "country_mismatch",
+                "This ID type belongs to a different country than the address.",
+            ));
+        }
+    }
+    out
+}
+
+/// An email address, or a phone number written with or without separators.
+fn looks_personal(id: &str) -> bool {
+    let email = id.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    let rest = id.strip_prefix('+').unwrap_or(id);
+    let digits = rest.chars().filter(char::is_ascii_digit).count();
+    let phone = (7..=15).contains(&digits) && rest.chars().all(|c| c.is_ascii_digit() || " -().".contains(c));
+    email || phone
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_personal;
+
+    #[test]
+    fn personal_ids() {
+        for id in ["leslie@example.com", "+12345678909", "(234) 567-8909", "234.567.8909"] {
+            assert!(looks_personal(id), "{id}");
+        }
+        for id in ["your-db-id-3b24110", "user-123", "42", "a@b", "12345678901234567890"] {
+            assert!(!looks_personal(id), "{id}");
+        }
+    }
+}

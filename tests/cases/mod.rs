@@ -1,0 +1,63 @@
+//! Shared by the validation tests: the plugin as built by this `cargo test`, and the case table.
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use plaid_idv_retry::interface::{load, Plugin};
+use serde_json::Value;
+
+/// The `.so` cargo built for this test run, beside the test binary in target/<profile>/deps.
+pub fn plugin() -> Plugin {
+    static PLUGIN: OnceLock<Plugin> = OnceLock::new();
+    *PLUGIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary knows its path");
+        let path = exe.parent().expect("the test binary is in a directory").join(library_name());
+        load(&path).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn library_name() -> String {
+    format!("{}plaid_idv_retry{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Case {
+    pub name: String,
+    pub input: Value,
+    pub valid: bool,
+    pub errors: Vec<(String, String)>,
+    pub warnings: Option<Vec<(String, String)>>,
+}
+
+/// tests/cases/validate.json: each input with its verdict and its exact (path, rule) errors.
+pub fn table() -> Vec<Case> {
+    let text =
+        std::fs::read_to_string(root().join("tests/cases/validate.json")).expect("the case table exists");
+    let doc: Value = serde_json::from_str(&text).expect("the case table is JSON");
+    doc["cases"]
+        .as_array()
+        .expect("cases is an array")
+        .iter()
+        .map(|c| Case {
+            name: c["name"].as_str().expect("a case has a name").to_owned(),
+            input: c["input"].clone(),
+            valid: c["valid"].as_bool().expect("a case says whether it is valid"),
+            errors: pairs(&c["errors"]).expect("a case lists its errors"),
+            warnings: pairs(&c["warnings"]),
+        })
+        .collect()
+}
+
+/// `[{path, rule}]` as sorted pairs, the order the report promises.
+pub fn pairs(list: &Value) -> Option<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = list
+        .as_array()?
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap_or("?").to_owned(), i["rule"].as_str().unwrap_or("?").to_owned()))
+        .collect();
+    out.sort();
+    Some(out)
+}
