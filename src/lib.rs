@@ -31,4 +31,14 @@ mod export;
 #[cfg(feature = "plugin")]
 mod manifest;
 #[cfg(feature = "plugin")]
+mod execute;
+#[cfg(feature = "plugin")]
+mod preset;
+#[cfg(feature = "plugin")]
+mod redact;
+#[cfg(feature = "plugin")]
 mod schema;
+#[cfg(feature = "plugin")]
+mod settings;
+#[cfg(feature = "plugin")]
+mod validate;

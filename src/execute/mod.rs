@@ -1,0 +1,208 @@
+//! `execute`: validate, send the retry to Plaid, classify what came back, reconcile an unknown
+//! outcome, and answer the task result, with every echo and log line redacted.
+//!
+//! Plugin errors (`Err`) are only for arguments the engine got wrong: settings or context that
+//! are not what the settings schema and `context` describe. Everything about the task itself,
+//! an invalid input included, is a task result.
+
+mod agent;
+mod clock;
+mod context;
+mod outcome;
+mod reconcile;
+mod request;
+mod response;
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::{error::Error, redact, settings::Settings, validate};
+use context::Context;
+use outcome::{Class, Status, TaskResult};
+use reconcile::Reconciled;
+use request::{Credentials, PlaidRequest, RETRY_PATH};
+use response::{Exchange, Received};
+
+/// The task result for `input`, as JSON text.
+pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Error> {
+    let settings = Settings::parse(settings)?;
+    let context = Context::parse(context, &settings)?;
+    let started = Instant::now();
+    let (mut result, secrets) = run(input, &settings, &context);
+    result.output.insert("attempt".into(), context.attempt.into());
+    result.output.insert("elapsed_ms".into(), (started.elapsed().as_millis() as u64).into());
+    // The secret never reaches the output through any path: free text (network errors, reasons,
+    // logs) is scrubbed, and the request echo was masked when it was built.
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    result.reason = result.reason.map(|r| redact::scrub(&r, &secrets));
+    result.logs = result.logs.iter().map(|l| redact::scrub(l, &secrets)).collect();
+    Ok(result.to_value().to_string())
+}
+
+fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
+    let input: Value = match serde_json::from_str(input_text) {
+        Ok(v) => v,
+        Err(e) => {
+            let why = format!("the input is not valid JSON (line {}, column {}); nothing was sent", e.line(), e.column());
+            let mut r = TaskResult::new(Status::Terminal, Some(why.clone()));
+            let issue = json!({"path": "", "message": why, "rule": "json"});
+            r.output.insert("validation".into(), json!({"valid": false, "errors": [issue], "warnings": []}));
+            return (r, Vec::new());
+        }
+    };
+    let report = validate::check(&input);
+    if !report.valid {
+        let mut r = TaskResult::new(
+            Status::Terminal,
+            Some(format!("the input is invalid ({} errors, see output.validation); nothing was sent", report.errors.len())),
+        );
+        r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+        return (r, Vec::new());
+    }
+    let Some(credentials) = Credentials::resolve(settings, &input) else {
+        let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
+        return (TaskResult::new(Status::Terminal, Some(why.into())), Vec::new());
+    };
+    let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
+    (call(&input, settings, context, &credentials), secrets)
+}
+
+fn call(input: &Value, settings: &Settings, context: &Context, credentials: &Credentials) -> TaskResult {
+    let request = PlaidRequest::new(settings, credentials, RETRY_PATH, input);
+    let sent_at = clock::now_unix_ms();
+    let began = Instant::now();
+    let exchange = request.send(settings, context);
+    let took = began.elapsed().as_millis();
+    let mut logs = vec![format!("attempt {}: POST {} ({})", context.attempt, request.url, settings.environment.name())];
+    let mut result = match exchange {
+        Exchange::NotSent { cause } => {
+            logs.push(format!("not sent after {took} ms: {cause}"));
+            let mut r = TaskResult::new(
+                Status::Failed,
+                Some(format!("the request never reached Plaid ({cause}); nothing was created, safe to retry")),
+            );
+            r.output.insert("sent".into(), false.into());
+            r
+        }
+        Exchange::NoResponse { cause } => {
+            logs.push(format!("no response after {took} ms: {cause}"));
+            let why = format!("the request was sent but no response arrived ({cause})");
+            unknown(why, None, input, settings, context, credentials, sent_at, &mut logs)
+        }
+        Exchange::Received(received) => {
+            let request_id = outcome::request_id(&received);
+            logs.push(format!(
+                "HTTP {} after {took} ms, request_id {}",
+                received.status,
+                request_id.as_deref().unwrap_or("(none)")
+            ));
+            from_response(received, request_id, input, settings, context, credentials, sent_at, &mut logs)
+        }
+    };
+    result.output.insert("request".into(), request.echo());
+    logs.push(format!("result: {}", result.to_value()["status"].as_str().unwrap_or("")));
+    result.logs = logs;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn from_response(
+    received: Received,
+    request_id: Option<String>,
+    input: &Value,
+    settings: &Settings,
+    context: &Context,
+    credentials: &Credentials,
+    sent_at: i64,
+    logs: &mut Vec<String>,
+) -> TaskResult {
+    let class = outcome::classify(&received);
+    let mut result = match class {
+        Class::Success => TaskResult::new(Status::Completed, None),
+        Class::Terminal(why) => TaskResult::new(Status::Terminal, Some(why)),
+        Class::Retryable { why, retry_after } => {
+            let mut r = TaskResult::new(Status::Failed, Some(format!("{why}; nothing was created, safe to retry")));
+            r.retry_after_seconds = retry_after;
+            r
+        }
+        Class::Unknown(why) => unknown(why, Some(&received), input, settings, context, credentials, sent_at, logs),
+    };
+    if !result.output.contains_key("response") {
+        result.output.insert("response".into(), outcome::response_value(&received, request_id.as_deref()));
+    }
+    result.output.insert("request_id".into(), request_id.map(Value::from).unwrap_or(Value::Null));
+    for (k, v) in outcome::plaid_error_fields(&received) {
+        result.output.entry(k).or_insert(v);
+    }
+    result
+}
+
+/// Plaid may have opened the session: reconcile (duplicate safety on) or report it plainly.
+#[allow(clippy::too_many_arguments)]
+fn unknown(
+    why: String,
+    received: Option<&Received>,
+    input: &Value,
+    settings: &Settings,
+    context: &Context,
+    credentials: &Credentials,
+    sent_at: i64,
+    logs: &mut Vec<String>,
+) -> TaskResult {
+    if !settings.reconcile_unknown_outcomes {
+        let mut r = TaskResult::new(
+            Status::Failed,
+            Some(format!("{why}; outcome unknown and reconciliation is off: a retry may open a second session")),
+        );
+        r.output.insert("outcome_unknown".into(), true.into());
+        return r;
+    }
+    let mut r = match reconcile::run(settings, credentials, input, sent_at, context, logs) {
+        Reconciled::Found { mut attempt, list_request_id } => {
+            let attempt_id = attempt.get("id").cloned().unwrap_or(Value::Null);
+            logs.push(format!("reconciled: attempt {} was created by this call", attempt_id.as_str().unwrap_or("?")));
+            // The retry response is the attempt plus `request_id`; the list's id stands in.
+            if let Some(id) = &list_request_id {
+                attempt.entry("request_id").or_insert(Value::from(id.as_str()));
+            }
+            let mut r = TaskResult::new(Status::Completed, None);
+            let headers = received.map(|r| r.headers.clone()).unwrap_or_default();
+            r.output.insert(
+                "response".into(),
+                json!({
+                    "statusCode": received.map(|r| r.status),
+                    "headers": headers,
+                    "body": Value::Object(attempt),
+                }),
+            );
+            r.output.insert("reconciled".into(), true.into());
+            r.output.insert(
+                "reconciliation".into(),
+                json!({"found": attempt_id, "list_request_id": list_request_id, "why": why}),
+            );
+            return r;
+        }
+        Reconciled::NotCreated { list_request_id } => {
+            let mut r = TaskResult::new(
+                Status::Failed,
+                Some(format!("{why}; /identity_verification/list shows no new attempt, so nothing was created: safe to retry")),
+            );
+            r.output.insert("reconciliation".into(), json!({"found": null, "list_request_id": list_request_id}));
+            r
+        }
+        Reconciled::Unknown(detail) => {
+            let mut r = TaskResult::new(
+                Status::Terminal,
+                Some(format!(
+                    "outcome unknown: {why}; {detail}. Plaid may have opened a billed session: check \
+                     /identity_verification/list or the Dashboard before retrying"
+                )),
+            );
+            r.output.insert("outcome_unknown".into(), true.into());
+            r
+        }
+    };
+    r.output.insert("reconciled".into(), false.into());
+    r
+}
