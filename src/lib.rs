@@ -27,11 +27,11 @@ pub mod interface;
 #[cfg(feature = "plugin")]
 mod error;
 #[cfg(feature = "plugin")]
+mod execute;
+#[cfg(feature = "plugin")]
 mod export;
 #[cfg(feature = "plugin")]
 mod manifest;
-#[cfg(feature = "plugin")]
-mod execute;
 #[cfg(feature = "plugin")]
 mod preset;
 #[cfg(feature = "plugin")]

@@ -18,9 +18,7 @@ use serde_json::{json, Map, Value};
 use crate::{
     error::Error,
     manifest::{PLAID_PATH, PLAID_VERSION, TASK_ID},
-    settings::{
-        field_name, Environment, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS,
-    },
+    settings::{field_name, Environment, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +28,8 @@ enum Dialect {
 }
 
 /// The task input fields mapped into the body, in the order Plaid documents them.
-const INPUT_FIELDS: [&str; 6] = ["client_user_id", "template_id", "strategy", "steps", "user", "is_shareable"];
+const INPUT_FIELDS: [&str; 6] =
+    ["client_user_id", "template_id", "strategy", "steps", "user", "is_shareable"];
 
 /// Names of the secrets the engine must hold; the preset only refers to them.
 pub const CLIENT_ID_SECRET_NAME: &str = "plaid_client_id";
@@ -46,7 +45,7 @@ const BACKOFF_RATE: f64 = 2.0;
 fn requests_per_minute(environment: Environment) -> u64 {
     match environment {
         Environment::Production => 100, // Plaid: 120/min for /identity_verification/retry
-        Environment::Sandbox => 50,      // Plaid: 60/min for all /identity_verification/* calls
+        Environment::Sandbox => 50,     // Plaid: 60/min for all /identity_verification/* calls
     }
 }
 
@@ -74,10 +73,9 @@ fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
     for (key, value) in object {
         match key.as_str() {
             "environment" => {
-                environment = value
-                    .as_str()
-                    .and_then(Environment::parse)
-                    .ok_or_else(|| invalid("options.environment must be \"sandbox\" or \"production\"".into()))?
+                environment = value.as_str().and_then(Environment::parse).ok_or_else(|| {
+                    invalid("options.environment must be \"sandbox\" or \"production\"".into())
+                })?
             }
             "dialect" => {
                 dialect = match value.as_str() {
@@ -211,7 +209,10 @@ mod tests {
     #[test]
     fn conductor_production_respects_plaids_limit() {
         let p = preset(r#"{"environment": "production", "dialect": "conductor"}"#);
-        assert_eq!(p["task"]["inputParameters"]["http_request"]["uri"], "https://production.plaid.com/identity_verification/retry");
+        assert_eq!(
+            p["task"]["inputParameters"]["http_request"]["uri"],
+            "https://production.plaid.com/identity_verification/retry"
+        );
         let per_minute = p["taskDef"]["rateLimitPerFrequency"].as_u64().unwrap();
         assert!(per_minute <= 120 && p["taskDef"]["rateLimitFrequencyInSeconds"] == 60);
         assert_eq!(p["task"]["inputParameters"]["http_request"]["readTimeOut"], 10_000);

@@ -71,7 +71,9 @@ mod tests {
                      "id_number": {"value": "123456789", "type": "us_ssn"}}
         });
         let masked = body(&input).to_string();
-        for leak in ["s3cr3t", "a@b.c", "+123", "1975", "Leslie", "Knope", "1 Main", "Pawnee", "46001", "123456789"] {
+        for leak in
+            ["s3cr3t", "a@b.c", "+123", "1975", "Leslie", "Knope", "1 Main", "Pawnee", "46001", "123456789"]
+        {
             assert!(!masked.contains(leak), "{leak} leaked: {masked}");
         }
         for kept in ["u-1", "reset", "us_ssn", "\"US\"", "\"IN\"", "\"street2\":null"] {

@@ -115,7 +115,10 @@ impl Settings {
                 }
                 "base_url" => {
                     base_url = Some(
-                        value.as_str().ok_or_else(|| invalid("settings.base_url must be a string"))?.to_owned(),
+                        value
+                            .as_str()
+                            .ok_or_else(|| invalid("settings.base_url must be a string"))?
+                            .to_owned(),
                     )
                 }
                 "allowed_hosts" => settings.allowed_hosts = allowed_hosts(value)?,
@@ -125,7 +128,9 @@ impl Settings {
                 "connection_timeout_seconds" => {
                     settings.connection_timeout = seconds("connection_timeout_seconds", value, 60.0)?
                 }
-                "read_timeout_seconds" => settings.read_timeout = seconds("read_timeout_seconds", value, 300.0)?,
+                "read_timeout_seconds" => {
+                    settings.read_timeout = seconds("read_timeout_seconds", value, 300.0)?
+                }
                 "max_response_bytes" => settings.max_response_bytes = max_response_bytes(value)?,
                 "reconcile_unknown_outcomes" => {
                     settings.reconcile_unknown_outcomes = value
@@ -172,7 +177,10 @@ fn credential(name: &str, value: &Value) -> Result<String, Error> {
 fn plaid_version(value: &Value) -> Result<String, Error> {
     let text = value.as_str().unwrap_or("");
     let ok = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     if !ok {
         return Err(invalid("settings.plaid_version must be a date like \"2020-09-14\""));
     }
@@ -195,7 +203,8 @@ fn max_response_bytes(value: &Value) -> Result<u64, Error> {
 }
 
 fn allowed_hosts(value: &Value) -> Result<Vec<String>, Error> {
-    let items = value.as_array().ok_or_else(|| invalid("settings.allowed_hosts must be an array of host names"))?;
+    let items =
+        value.as_array().ok_or_else(|| invalid("settings.allowed_hosts must be an array of host names"))?;
     if items.len() > 32 {
         return Err(invalid("settings.allowed_hosts may list at most 32 hosts"));
     }
@@ -243,7 +252,9 @@ fn checked_base_url(url: &str, allowed_hosts: &[String]) -> Result<String, Error
         _ => return Err(bad("must start with https:// or http://")),
     }
     if !(loopback || PLAID_HOSTS.contains(&host.as_str()) || allowed_hosts.contains(&host)) {
-        return Err(bad("names a host that is neither Plaid's, loopback, nor listed in settings.allowed_hosts"));
+        return Err(bad(
+            "names a host that is neither Plaid's, loopback, nor listed in settings.allowed_hosts",
+        ));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -301,9 +312,11 @@ mod tests {
         assert!(ok("https://user:pw@127.0.0.1").is_err());
         assert!(ok("ftp://127.0.0.1").is_err());
         assert!(ok("https://127.0.0.1/?x=1").is_err());
-        let listed = parse(json!({"base_url": "https://gw.example.com/plaid", "allowed_hosts": ["GW.example.com"]}));
+        let listed =
+            parse(json!({"base_url": "https://gw.example.com/plaid", "allowed_hosts": ["GW.example.com"]}));
         assert_eq!(listed.unwrap().base_url, "https://gw.example.com/plaid");
-        let http_listed = parse(json!({"base_url": "http://gw.example.com", "allowed_hosts": ["gw.example.com"]}));
+        let http_listed =
+            parse(json!({"base_url": "http://gw.example.com", "allowed_hosts": ["gw.example.com"]}));
         assert!(http_listed.is_err());
     }
 

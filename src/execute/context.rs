@@ -33,16 +33,21 @@ impl Context {
         let object = value.as_object().ok_or_else(|| invalid("context must be a JSON object"))?;
         let attempt = match object.get("attempt") {
             None | Some(Value::Null) => 1,
-            Some(v) => v.as_u64().filter(|a| *a >= 1).ok_or_else(|| invalid("context.attempt must be an integer from 1"))?,
+            Some(v) => v
+                .as_u64()
+                .filter(|a| *a >= 1)
+                .ok_or_else(|| invalid("context.attempt must be an integer from 1"))?,
         };
         let per_call = settings.connection_timeout + settings.read_timeout;
         let mut budget = per_call * 2 + Duration::from_secs(1);
         if let Some(v) = object.get("deadline_ms").filter(|v| !v.is_null()) {
-            let deadline_ms = v.as_i64().ok_or_else(|| invalid("context.deadline_ms must be Unix epoch milliseconds"))?;
+            let deadline_ms =
+                v.as_i64().ok_or_else(|| invalid("context.deadline_ms must be Unix epoch milliseconds"))?;
             budget = Duration::from_millis(deadline_ms.saturating_sub(now_unix_ms()).max(0) as u64);
         }
         if let Some(v) = object.get("timeout_ms").filter(|v| !v.is_null()) {
-            let ms = v.as_u64().ok_or_else(|| invalid("context.timeout_ms must be a non-negative integer"))?;
+            let ms =
+                v.as_u64().ok_or_else(|| invalid("context.timeout_ms must be a non-negative integer"))?;
             budget = budget.min(Duration::from_millis(ms));
         }
         Ok(Context { attempt, deadline: started + budget })

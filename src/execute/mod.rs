@@ -44,7 +44,11 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
     let input: Value = match serde_json::from_str(input_text) {
         Ok(v) => v,
         Err(e) => {
-            let why = format!("the input is not valid JSON (line {}, column {}); nothing was sent", e.line(), e.column());
+            let why = format!(
+                "the input is not valid JSON (line {}, column {}); nothing was sent",
+                e.line(),
+                e.column()
+            );
             let mut r = TaskResult::new(Status::Terminal, Some(why.clone()));
             let issue = json!({"path": "", "message": why, "rule": "json"});
             r.output.insert("validation".into(), json!({"valid": false, "errors": [issue], "warnings": []}));
@@ -55,7 +59,10 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
     if !report.valid {
         let mut r = TaskResult::new(
             Status::Terminal,
-            Some(format!("the input is invalid ({} errors, see output.validation); nothing was sent", report.errors.len())),
+            Some(format!(
+                "the input is invalid ({} errors, see output.validation); nothing was sent",
+                report.errors.len()
+            )),
         );
         r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
         return (r, Vec::new());
@@ -74,13 +81,16 @@ fn call(input: &Value, settings: &Settings, context: &Context, credentials: &Cre
     let began = Instant::now();
     let exchange = request.send(settings, context);
     let took = began.elapsed().as_millis();
-    let mut logs = vec![format!("attempt {}: POST {} ({})", context.attempt, request.url, settings.environment.name())];
+    let mut logs =
+        vec![format!("attempt {}: POST {} ({})", context.attempt, request.url, settings.environment.name())];
     let mut result = match exchange {
         Exchange::NotSent { cause } => {
             logs.push(format!("not sent after {took} ms: {cause}"));
             let mut r = TaskResult::new(
                 Status::Failed,
-                Some(format!("the request never reached Plaid ({cause}); nothing was created, safe to retry")),
+                Some(format!(
+                    "the request never reached Plaid ({cause}); nothing was created, safe to retry"
+                )),
             );
             r.output.insert("sent".into(), false.into());
             r
@@ -122,11 +132,14 @@ fn from_response(
         Class::Success => TaskResult::new(Status::Completed, None),
         Class::Terminal(why) => TaskResult::new(Status::Terminal, Some(why)),
         Class::Retryable { why, retry_after } => {
-            let mut r = TaskResult::new(Status::Failed, Some(format!("{why}; nothing was created, safe to retry")));
+            let mut r =
+                TaskResult::new(Status::Failed, Some(format!("{why}; nothing was created, safe to retry")));
             r.retry_after_seconds = retry_after;
             r
         }
-        Class::Unknown(why) => unknown(why, Some(&received), input, settings, context, credentials, sent_at, logs),
+        Class::Unknown(why) => {
+            unknown(why, Some(&received), input, settings, context, credentials, sent_at, logs)
+        }
     };
     if !result.output.contains_key("response") {
         result.output.insert("response".into(), outcome::response_value(&received, request_id.as_deref()));
@@ -150,10 +163,22 @@ fn unknown(
     sent_at: i64,
     logs: &mut Vec<String>,
 ) -> TaskResult {
+    // Plaid said 2xx: the session exists even though its body is unusable; re-sending duplicates.
+    let accepted = received.is_some_and(|r| (200..300).contains(&r.status));
+    if !settings.reconcile_unknown_outcomes && accepted {
+        let mut r = TaskResult::new(
+            Status::Terminal,
+            Some(format!("{why}; Plaid accepted the retry, so the session exists: do not re-send")),
+        );
+        r.output.insert("outcome_unknown".into(), true.into());
+        return r;
+    }
     if !settings.reconcile_unknown_outcomes {
         let mut r = TaskResult::new(
             Status::Failed,
-            Some(format!("{why}; outcome unknown and reconciliation is off: a retry may open a second session")),
+            Some(format!(
+                "{why}; outcome unknown and reconciliation is off: a retry may open a second session"
+            )),
         );
         r.output.insert("outcome_unknown".into(), true.into());
         return r;
@@ -161,7 +186,10 @@ fn unknown(
     let mut r = match reconcile::run(settings, credentials, input, sent_at, context, logs) {
         Reconciled::Found { mut attempt, list_request_id } => {
             let attempt_id = attempt.get("id").cloned().unwrap_or(Value::Null);
-            logs.push(format!("reconciled: attempt {} was created by this call", attempt_id.as_str().unwrap_or("?")));
+            logs.push(format!(
+                "reconciled: attempt {} was created by this call",
+                attempt_id.as_str().unwrap_or("?")
+            ));
             // The retry response is the attempt plus `request_id`; the list's id stands in.
             if let Some(id) = &list_request_id {
                 attempt.entry("request_id").or_insert(Value::from(id.as_str()));
@@ -183,12 +211,26 @@ fn unknown(
             );
             return r;
         }
+        Reconciled::NotCreated { list_request_id } if accepted => {
+            let mut r = TaskResult::new(
+                Status::Terminal,
+                Some(format!(
+                    "outcome unknown: {why}; Plaid accepted the retry but /identity_verification/list does not show \
+                     the new attempt yet: do not re-send, check the list again later"
+                )),
+            );
+            r.output.insert("outcome_unknown".into(), true.into());
+            r.output
+                .insert("reconciliation".into(), json!({"found": null, "list_request_id": list_request_id}));
+            r
+        }
         Reconciled::NotCreated { list_request_id } => {
             let mut r = TaskResult::new(
                 Status::Failed,
                 Some(format!("{why}; /identity_verification/list shows no new attempt, so nothing was created: safe to retry")),
             );
-            r.output.insert("reconciliation".into(), json!({"found": null, "list_request_id": list_request_id}));
+            r.output
+                .insert("reconciliation".into(), json!({"found": null, "list_request_id": list_request_id}));
             r
         }
         Reconciled::Unknown(detail) => {

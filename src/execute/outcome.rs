@@ -61,7 +61,10 @@ pub enum Class {
     /// Retrying the same request cannot succeed.
     Terminal(String),
     /// Nothing was created; try again, after `retry_after` seconds if given.
-    Retryable { why: String, retry_after: Option<f64> },
+    Retryable {
+        why: String,
+        retry_after: Option<f64>,
+    },
     /// Plaid may or may not have opened the session.
     Unknown(String),
 }
@@ -79,7 +82,10 @@ pub fn classify(received: &Received) -> Class {
     if let (Some(t), Some(c)) = (&error_type, &error_code) {
         match (t.as_str(), c.as_str()) {
             ("INVALID_REQUEST" | "INVALID_INPUT" | "USER_ERROR", _) => {
-                return Class::Terminal(format!("{}: fix the request or the credentials, do not retry", plaid(t, c)))
+                return Class::Terminal(format!(
+                    "{}: fix the request or the credentials, do not retry",
+                    plaid(t, c)
+                ))
             }
             ("RATE_LIMIT_EXCEEDED", _) => {
                 return Class::Retryable {
@@ -94,7 +100,10 @@ pub fn classify(received: &Received) -> Class {
                 }
             }
             ("API_ERROR", _) => {
-                return Class::Unknown(format!("{}: Plaid may or may not have opened the session", plaid(t, c)))
+                return Class::Unknown(format!(
+                    "{}: Plaid may or may not have opened the session",
+                    plaid(t, c)
+                ))
             }
             _ => {} // an error type this version does not know: the status decides
         }
@@ -111,14 +120,20 @@ pub fn classify(received: &Received) -> Class {
         300..=399 => Class::Terminal(described(
             "redirect, not followed: the base URL must point at Plaid's API host itself",
         )),
-        408 => Class::Retryable { why: described("request timeout"), retry_after: received.retry_after_seconds() },
+        408 => Class::Retryable {
+            why: described("request timeout"),
+            retry_after: received.retry_after_seconds(),
+        },
         429 => Class::Retryable {
             why: described("too many requests"),
             retry_after: Some(received.retry_after_seconds().unwrap_or(RATE_LIMIT_WAIT_SECONDS)),
         },
         404 => Class::Terminal(described("not found: check the base URL and the Plaid environment")),
         400..=499 => Class::Terminal(described("client error: do not retry")),
-        503 => Class::Retryable { why: described("service unavailable"), retry_after: received.retry_after_seconds() },
+        503 => Class::Retryable {
+            why: described("service unavailable"),
+            retry_after: received.retry_after_seconds(),
+        },
         _ => Class::Unknown(described("server error: Plaid may or may not have opened the session")),
     }
 }
@@ -174,14 +189,23 @@ mod tests {
 
     #[test]
     fn error_type_wins_over_status() {
-        assert!(matches!(classify(&received(400, &error("INVALID_REQUEST", "MISSING_FIELDS"), &[])), Class::Terminal(_)));
-        assert!(matches!(classify(&received(403, &error("USER_ERROR", "INVALID_USER_IDENTITY_DATA"), &[])), Class::Terminal(_)));
+        assert!(matches!(
+            classify(&received(400, &error("INVALID_REQUEST", "MISSING_FIELDS"), &[])),
+            Class::Terminal(_)
+        ));
+        assert!(matches!(
+            classify(&received(403, &error("USER_ERROR", "INVALID_USER_IDENTITY_DATA"), &[])),
+            Class::Terminal(_)
+        ));
         // A 500 carrying RATE_LIMIT_EXCEEDED is still a rate limit.
         let c = classify(&received(500, &error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT"), &[]));
         assert_eq!(c, Class::Retryable { why: c_why(&c), retry_after: Some(60.0) });
         let c = classify(&received(503, &error("API_ERROR", "PLANNED_MAINTENANCE"), &[("retry-after", "7")]));
         assert!(matches!(c, Class::Retryable { retry_after: Some(7.0), .. }));
-        assert!(matches!(classify(&received(500, &error("API_ERROR", "INTERNAL_SERVER_ERROR"), &[])), Class::Unknown(_)));
+        assert!(matches!(
+            classify(&received(500, &error("API_ERROR", "INTERNAL_SERVER_ERROR"), &[])),
+            Class::Unknown(_)
+        ));
     }
 
     fn c_why(c: &Class) -> String {
@@ -196,7 +220,9 @@ mod tests {
         assert_eq!(classify(&received(200, "{\"id\":\"idv_1\"}", &[])), Class::Success);
         assert!(matches!(classify(&received(200, "{\"id\":", &[])), Class::Unknown(_)));
         assert!(matches!(classify(&received(404, "", &[])), Class::Terminal(_)));
-        assert!(matches!(classify(&received(502, "<html>bad gateway</html>", &[("content-type", "text/html")])), Class::Unknown(m) if m.contains("not JSON")));
+        assert!(
+            matches!(classify(&received(502, "<html>bad gateway</html>", &[("content-type", "text/html")])), Class::Unknown(m) if m.contains("not JSON"))
+        );
         assert!(matches!(classify(&received(503, "", &[])), Class::Retryable { .. }));
         assert!(matches!(classify(&received(301, "", &[])), Class::Terminal(_)));
     }

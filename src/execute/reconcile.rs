@@ -71,7 +71,9 @@ pub fn run(
             None => (0, TOLERANCE_WITHOUT_DATE_SECONDS),
         };
         let since = sent_at_unix_ms.div_euclid(1000) + skew - tolerance;
-        let created = |a: &Map<String, Value>| a.get("created_at").and_then(Value::as_str).and_then(clock::parse_rfc3339);
+        let created = |a: &Map<String, Value>| {
+            a.get("created_at").and_then(Value::as_str).and_then(clock::parse_rfc3339)
+        };
         let is_retry = |a: &Map<String, Value>| a.get("previous_attempt_id").is_some_and(Value::is_string);
         let (new, earlier): (Vec<_>, Vec<_>) =
             listing.attempts.iter().partition(|a| created(a).is_some_and(|t| t >= since) && is_retry(a));
@@ -84,7 +86,8 @@ pub fn run(
             [] if round < ROUNDS && context.remaining() > ROUND_GAP * 2 => thread::sleep(ROUND_GAP),
             [] => return Reconciled::NotCreated { list_request_id: listing.request_id },
             [ours] => {
-                let latest_earlier = earlier.iter().filter_map(|a| Some((created(a)?, a))).max_by_key(|(t, _)| *t);
+                let latest_earlier =
+                    earlier.iter().filter_map(|a| Some((created(a)?, a))).max_by_key(|(t, _)| *t);
                 let follows = match latest_earlier {
                     Some((_, prev)) => prev.get("id") == ours.get("previous_attempt_id"),
                     None => true, // the earlier attempt is not listed (paging cap): nothing contradicts
@@ -115,7 +118,12 @@ fn id(attempt: &Map<String, Value>) -> String {
 }
 
 /// All pages of the list, or why not.
-fn list(settings: &Settings, credentials: &Credentials, input: &Value, context: &Context) -> Result<Listing, String> {
+fn list(
+    settings: &Settings,
+    credentials: &Credentials,
+    input: &Value,
+    context: &Context,
+) -> Result<Listing, String> {
     let mut body = credentials.in_body.clone();
     for key in ["client_user_id", "template_id"] {
         body.insert(key.into(), input.get(key).cloned().unwrap_or(Value::Null));
@@ -131,7 +139,8 @@ fn list(settings: &Settings, credentials: &Credentials, input: &Value, context: 
         };
         let answered_at = clock::now_unix_ms();
         if received.status != 200 {
-            let what = match outcome::plaid_error_fields(&received).get("error_code").and_then(Value::as_str) {
+            let what = match outcome::plaid_error_fields(&received).get("error_code").and_then(Value::as_str)
+            {
                 Some(code) => format!("{LIST_PATH} answered HTTP {} {code}", received.status),
                 None => format!("{LIST_PATH} answered HTTP {}", received.status),
             };
@@ -142,8 +151,10 @@ fn list(settings: &Settings, credentials: &Credentials, input: &Value, context: 
             .ok_or_else(|| format!("{LIST_PATH}: {}", received.body_problem().unwrap_or_default()))?;
         listing.request_id = page.get("request_id").and_then(Value::as_str).map(str::to_owned);
         if listing.skew_seconds.is_none() {
-            listing.skew_seconds =
-                received.header("date").and_then(clock::parse_http_date).map(|d| d - answered_at.div_euclid(1000));
+            listing.skew_seconds = received
+                .header("date")
+                .and_then(clock::parse_http_date)
+                .map(|d| d - answered_at.div_euclid(1000));
         }
         let items = page
             .get("identity_verifications")

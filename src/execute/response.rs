@@ -12,9 +12,13 @@ use super::clock;
 #[derive(Debug)]
 pub enum Exchange {
     /// Nothing reached the server: refused, DNS, TLS handshake, connect timeout. Safe to retry.
-    NotSent { cause: String },
+    NotSent {
+        cause: String,
+    },
     /// The request was (or may have been) sent but no response arrived. Outcome unknown.
-    NoResponse { cause: String },
+    NoResponse {
+        cause: String,
+    },
     Received(Received),
 }
 
@@ -30,9 +34,14 @@ pub struct Received {
 pub enum BodyRead {
     Complete(Vec<u8>),
     /// The connection failed mid-body (e.g. fewer bytes than Content-Length).
-    Truncated { received: Vec<u8>, cause: String },
+    Truncated {
+        received: Vec<u8>,
+        cause: String,
+    },
     /// Larger than `max_response_bytes`; reading stopped at the cap.
-    TooLarge { limit: u64 },
+    TooLarge {
+        limit: u64,
+    },
 }
 
 /// Plaid's documented headers carry nothing personal, but cookies and the like have no business
@@ -50,7 +59,9 @@ pub fn receive(result: Result<Response<Body>, ureq::Error>, wrote: bool, limit: 
         .headers()
         .iter()
         .filter(|(name, _)| KEPT_HEADERS.contains(&name.as_str()))
-        .map(|(name, value)| (name.as_str().to_owned(), Value::from(String::from_utf8_lossy(value.as_bytes()))))
+        .map(|(name, value)| {
+            (name.as_str().to_owned(), Value::from(String::from_utf8_lossy(value.as_bytes())))
+        })
         .collect();
     let status = response.status().as_u16();
     let body = read_body(response.body_mut(), limit);
@@ -91,7 +102,9 @@ impl Received {
             BodyRead::Complete(bytes) if bytes.is_empty() => Value::Null,
             BodyRead::Complete(bytes) => serde_json::from_slice(bytes)
                 .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(bytes).into_owned())),
-            BodyRead::Truncated { received, .. } => Value::from(String::from_utf8_lossy(received).into_owned()),
+            BodyRead::Truncated { received, .. } => {
+                Value::from(String::from_utf8_lossy(received).into_owned())
+            }
             BodyRead::TooLarge { .. } => Value::Null,
         }
     }
