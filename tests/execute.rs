@@ -181,6 +181,8 @@ fn dropped_connection_after_processing_is_reconciled_to_exactly_one_session() {
     assert_eq!(r["output"]["reconciled"], true);
     assert_eq!(r["output"]["response"]["body"]["id"], "idv_created");
     assert_eq!(r["output"]["response"]["body"]["request_id"], "req-list-1");
+    assert_eq!(r["output"]["request_id"], "req-list-1");
+    assert_eq!(r["output"]["response"]["headers"]["plaid-request-id"], Value::Null);
     assert_eq!(server.count(RETRY), 1, "never re-sent");
     assert_eq!(ledger.lock().unwrap().len(), 3, "exactly one new session");
     let list = server.requests().into_iter().find(|r| r.path == LIST).unwrap();
@@ -215,6 +217,8 @@ fn internal_server_error_that_did_create_the_session_completes() {
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["output"]["reconciled"], true);
     assert_eq!(r["output"]["response"]["statusCode"], 500);
+    assert_eq!(r["output"]["request_id"], "req-INTERNAL_SERVER_ERROR");
+    assert_eq!(r["output"].get("error_code"), None, "a completion carries no error fields");
     assert_eq!(ledger.lock().unwrap().len(), 3);
 }
 

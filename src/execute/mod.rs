@@ -144,9 +144,16 @@ fn from_response(
     if !result.output.contains_key("response") {
         result.output.insert("response".into(), outcome::response_value(&received, request_id.as_deref()));
     }
-    result.output.insert("request_id".into(), request_id.map(Value::from).unwrap_or(Value::Null));
-    for (k, v) in outcome::plaid_error_fields(&received) {
-        result.output.entry(k).or_insert(v);
+    // The retry call's own id when Plaid gave one (what Plaid support asks for), else the list's.
+    if let Some(id) = request_id {
+        result.output.insert("request_id".into(), id.into());
+    }
+    result.output.entry("request_id").or_insert(Value::Null);
+    // A reconciled completion keeps the error only as the reason it was reconciled.
+    if result.status != Status::Completed {
+        for (k, v) in outcome::plaid_error_fields(&received) {
+            result.output.entry(k).or_insert(v);
+        }
     }
     result
 }
@@ -195,7 +202,9 @@ fn unknown(
                 attempt.entry("request_id").or_insert(Value::from(id.as_str()));
             }
             let mut r = TaskResult::new(Status::Completed, None);
-            let headers = received.map(|r| r.headers.clone()).unwrap_or_default();
+            let mut headers = received.map(|r| r.headers.clone()).unwrap_or_default();
+            headers.entry("content-type").or_insert(Value::Null);
+            headers.entry("plaid-request-id").or_insert(Value::Null);
             r.output.insert(
                 "response".into(),
                 json!({
@@ -204,6 +213,7 @@ fn unknown(
                     "body": Value::Object(attempt),
                 }),
             );
+            r.output.insert("request_id".into(), list_request_id.clone().map(Value::from).unwrap_or(Value::Null));
             r.output.insert("reconciled".into(), true.into());
             r.output.insert(
                 "reconciliation".into(),
