@@ -213,7 +213,8 @@ fn unknown(
                     "body": Value::Object(attempt),
                 }),
             );
-            r.output.insert("request_id".into(), list_request_id.clone().map(Value::from).unwrap_or(Value::Null));
+            r.output
+                .insert("request_id".into(), list_request_id.clone().map(Value::from).unwrap_or(Value::Null));
             r.output.insert("reconciled".into(), true.into());
             r.output.insert(
                 "reconciliation".into(),
