@@ -502,3 +502,98 @@ fn execute_latency_against_loopback() {
     eprintln!("execute latency over loopback, 300 calls: p50 {p50:?}, p99 {p99:?}");
     assert!(p50 < Duration::from_millis(30), "p50 {p50:?}");
 }
+
+/// Plaid's clock off from ours by `skew` (either way): the attempt it stamps and its `Date`
+/// header agree with each other, not with us.
+fn skewed_plaid(ledger: Arc<Mutex<Vec<Value>>>, ahead: bool, skew: Duration) -> Server {
+    let plaid_now = move || if ahead { SystemTime::now() + skew } else { SystemTime::now() - skew };
+    Server::start(move |req| match req.path.as_str() {
+        RETRY => {
+            ledger.lock().unwrap().push(attempt("idv_created", Some("idv_old"), plaid_now()));
+            Reply::Close
+        }
+        _ => {
+            let body = json!({"identity_verifications": *ledger.lock().unwrap(), "next_cursor": null, "request_id": "req-list-1"});
+            Reply::Respond {
+                status: 200,
+                headers: vec![
+                    ("Content-Type".into(), "application/json".into()),
+                    ("Date".into(), http_date(plaid_now())),
+                ],
+                body: body.to_string().into_bytes(),
+            }
+        }
+    })
+}
+
+#[test]
+fn reconciliation_reads_created_at_on_plaids_clock() {
+    for ahead in [true, false] {
+        let skew = Duration::from_secs(1800);
+        let plaid_then = |d: u64| {
+            if ahead {
+                SystemTime::now() + skew - Duration::from_secs(d)
+            } else {
+                SystemTime::now() - skew - Duration::from_secs(d)
+            }
+        };
+        // The earlier attempts are minutes old on Plaid's clock: outside the window either way.
+        let ledger = Arc::new(Mutex::new(vec![
+            attempt("idv_first", None, plaid_then(600)),
+            attempt("idv_old", Some("idv_first"), plaid_then(300)),
+        ]));
+        let server = skewed_plaid(ledger.clone(), ahead, skew);
+        let r = execute(&canary_input(), &settings(&server.url(), json!({})), &ctx());
+        assert_eq!(r["status"], "COMPLETED", "ahead {ahead}: {r}");
+        assert_eq!(r["output"]["response"]["body"]["id"], "idv_created");
+        assert_eq!(ledger.lock().unwrap().len(), 3);
+    }
+}
+
+#[test]
+fn reconciliation_follows_the_list_cursor() {
+    let ledger = old_ledger();
+    let l = ledger.clone();
+    let server = Server::start(move |req| match req.path.as_str() {
+        RETRY => {
+            l.lock().unwrap().push(attempt("idv_created", Some("idv_old"), SystemTime::now()));
+            Reply::Close
+        }
+        _ => {
+            let all = l.lock().unwrap().clone();
+            let (page, next) = if req.json().get("cursor").is_none() {
+                (&all[..2], json!("cursor-2"))
+            } else {
+                (&all[2..], Value::Null)
+            };
+            Reply::json(
+                200,
+                &json!({"identity_verifications": page, "next_cursor": next, "request_id": "req-list"}),
+            )
+        }
+    });
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    let lists: Vec<Value> = server.requests().iter().filter(|r| r.path == LIST).map(|r| r.json()).collect();
+    assert_eq!(lists.len(), 2);
+    assert_eq!(lists[1]["cursor"], "cursor-2");
+}
+
+#[test]
+fn a_body_that_stalls_mid_way_costs_at_most_the_read_timeout() {
+    let server = Server::start(|_| {
+        Reply::Stall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"id\":"
+                .to_vec(),
+        )
+    });
+    let settings =
+        settings(&server.url(), json!({"read_timeout_seconds": 1, "reconcile_unknown_outcomes": false}));
+    let started = Instant::now();
+    let r = execute(&canary_input(), &settings, &ctx());
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    // Plaid said 200: the session exists, so this is terminal, never an invitation to re-send.
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    assert!(r["reasonForIncompletion"].as_str().unwrap().contains("cut off after 6 bytes"), "{r}");
+}

@@ -216,6 +216,16 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_may_be_an_http_date() {
+        let r = received(503, "", &[("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT")]);
+        assert_eq!(r.retry_after_seconds(), Some(0.0), "a date in the past means now");
+        let r = received(503, "", &[("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT")]);
+        assert!(r.retry_after_seconds().is_some_and(|s| s > 1e9));
+        let r = received(503, "", &[("retry-after", "soon")]);
+        assert_eq!(r.retry_after_seconds(), None);
+    }
+
+    #[test]
     fn status_decides_without_a_plaid_error() {
         assert_eq!(classify(&received(200, "{\"id\":\"idv_1\"}", &[])), Class::Success);
         assert!(matches!(classify(&received(200, "{\"id\":", &[])), Class::Unknown(_)));

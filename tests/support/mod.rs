@@ -50,6 +50,8 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// Read the request, never answer (the connection stays open for a minute).
     Hang,
+    /// Write these bytes (say, headers and the start of a body), then stall for a minute.
+    Stall(Vec<u8>),
     /// Read the request, close the connection without a byte.
     Close,
 }
@@ -126,6 +128,11 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Captured>>) {
                 return;
             }
             Reply::Hang => {
+                thread::sleep(Duration::from_secs(60));
+                return;
+            }
+            Reply::Stall(bytes) => {
+                let _ = writer.write_all(&bytes);
                 thread::sleep(Duration::from_secs(60));
                 return;
             }
