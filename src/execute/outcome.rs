@@ -19,7 +19,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Status::Completed => "COMPLETED",
             Status::Failed => "FAILED",
