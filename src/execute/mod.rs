@@ -73,7 +73,11 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
     };
     let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
     let sent_at = clock::now_unix_ms();
-    (Call { input: &input, settings, context, credentials: &credentials, sent_at }.run(), secrets)
+    let mut result = Call { input: &input, settings, context, credentials: &credentials, sent_at }.run();
+    if !report.warnings.is_empty() {
+        result.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+    }
+    (result, secrets)
 }
 
 /// One call to `/identity_verification/retry` and what follows from its answer.
