@@ -499,6 +499,7 @@ fn execute_latency_against_loopback() {
     }
     samples.sort();
     let (p50, p99) = (samples[samples.len() / 2], samples[samples.len() * 99 / 100]);
+    assert_eq!(server.connections(), 1, "one kept-alive connection for 300 sequential calls");
     eprintln!("execute latency over loopback, 300 calls: p50 {p50:?}, p99 {p99:?}");
     assert!(p50 < Duration::from_millis(30), "p50 {p50:?}");
 }
@@ -596,4 +597,15 @@ fn a_body_that_stalls_mid_way_costs_at_most_the_read_timeout() {
     // Plaid said 200: the session exists, so this is terminal, never an invitation to re-send.
     assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
     assert!(r["reasonForIncompletion"].as_str().unwrap().contains("cut off after 6 bytes"), "{r}");
+}
+
+#[test]
+fn a_failed_tls_handshake_is_retryable_and_nothing_was_sent() {
+    // A plain-HTTP server behind an https:// URL: the handshake fails before any request byte.
+    let server = Server::start(|_| Reply::json(200, &success_body()));
+    let url = format!("https://{}", server.addr);
+    let r = execute(&canary_input(), &settings(&url, json!({})), &ctx());
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert_eq!(r["output"]["sent"], false);
+    assert!(server.requests().is_empty());
 }

@@ -7,7 +7,10 @@ use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{Shutdown, SocketAddr, TcpListener, TcpStream},
     path::PathBuf,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex, OnceLock,
+    },
     thread,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -73,6 +76,7 @@ type Handler = dyn Fn(&Captured) -> Reply + Send + Sync;
 pub struct Server {
     pub addr: SocketAddr,
     captured: Arc<Mutex<Vec<Captured>>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Server {
@@ -82,13 +86,21 @@ impl Server {
         let captured = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let log = captured.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let (handler, log) = (handler.clone(), log.clone());
                 thread::spawn(move || serve(stream, &*handler, &log));
             }
         });
-        Server { addr, captured }
+        Server { addr, captured, connections }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
