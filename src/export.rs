@@ -15,7 +15,7 @@ use abi_stable::{
 use crate::{
     error::Error,
     interface::{PluginError, PluginModule, PluginModuleRef, PluginResult},
-    manifest, schema, validate,
+    manifest, preset, schema, validate,
 };
 
 #[export_root_module]
@@ -49,7 +49,7 @@ extern "C" fn settings_schema() -> PluginResult {
 }
 
 extern "C" fn settings_preset(options: RStr<'_>) -> PluginResult {
-    guard("settings_preset", || not_yet("settings_preset", options))
+    guard("settings_preset", || preset::settings_preset(options.as_str()))
 }
 
 extern "C" fn validate(input: RStr<'_>) -> PluginResult {
@@ -57,14 +57,7 @@ extern "C" fn validate(input: RStr<'_>) -> PluginResult {
 }
 
 extern "C" fn execute(input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult {
-    guard("execute", || {
-        let _ = (settings, context);
-        not_yet("execute", input)
-    })
-}
-
-fn not_yet(function: &str, _arg: RStr<'_>) -> Result<String, Error> {
-    Err(Error::new("not_implemented", format!("{function} is not implemented in this plugin version yet")))
+    guard("execute", || crate::execute::execute(input.as_str(), settings.as_str(), context.as_str()))
 }
 
 /// Runs `f`, turning its error or its panic into a `PluginError`. The panic's own message is

@@ -25,7 +25,11 @@
 pub mod interface;
 
 mod error;
+mod execute;
 mod export;
 mod manifest;
+mod preset;
+mod redact;
 mod schema;
+mod settings;
 mod validate;

@@ -1,0 +1,258 @@
+//! `execute`: validate, send the retry to Plaid, classify what came back, reconcile an unknown
+//! outcome, and answer the task result, with every echo and log line redacted.
+//!
+//! Plugin errors (`Err`) are only for arguments the engine got wrong: settings or context that
+//! are not what the settings schema and `context` describe. Everything about the task itself,
+//! an invalid input included, is a task result.
+
+mod agent;
+mod clock;
+mod context;
+mod outcome;
+mod reconcile;
+mod request;
+mod response;
+
+use std::time::Instant;
+
+use serde_json::{json, Map, Value};
+
+use crate::{error::Error, redact, settings::Settings, validate};
+use context::Context;
+use outcome::{Class, Status, TaskResult};
+use reconcile::Reconciled;
+use request::{Credentials, PlaidRequest, RETRY_PATH};
+use response::{Exchange, Received};
+
+/// The task result for `input`, as JSON text.
+pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Error> {
+    let settings = Settings::parse(settings)?;
+    let context = Context::parse(context, &settings)?;
+    let started = Instant::now();
+    let (mut result, secrets) = run(input, &settings, &context);
+    result.output.insert("attempt".into(), context.attempt.into());
+    result.output.insert("elapsed_ms".into(), (started.elapsed().as_millis() as u64).into());
+    // The secret never reaches the output through any path: free text (network errors, reasons,
+    // logs) is scrubbed, and the request echo was masked when it was built.
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    result.reason = result.reason.map(|r| redact::scrub(&r, &secrets));
+    result.logs = result.logs.iter().map(|l| redact::scrub(l, &secrets)).collect();
+    Ok(result.to_value().to_string())
+}
+
+fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
+    let input: Value = match serde_json::from_str(input_text) {
+        Ok(v) => v,
+        Err(e) => {
+            let why = format!(
+                "the input is not valid JSON (line {}, column {}); nothing was sent",
+                e.line(),
+                e.column()
+            );
+            let mut r = TaskResult::new(Status::Terminal, Some(why.clone()));
+            let issue = json!({"path": "", "message": why, "rule": "json"});
+            r.output.insert("validation".into(), json!({"valid": false, "errors": [issue], "warnings": []}));
+            return (r, Vec::new());
+        }
+    };
+    let report = validate::check(&input);
+    if !report.valid {
+        let mut r = TaskResult::new(
+            Status::Terminal,
+            Some(format!(
+                "the input is invalid ({} errors, see output.validation); nothing was sent",
+                report.errors.len()
+            )),
+        );
+        r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+        return (r, Vec::new());
+    }
+    let Some(credentials) = Credentials::resolve(settings, &input) else {
+        let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
+        return (TaskResult::new(Status::Terminal, Some(why.into())), Vec::new());
+    };
+    let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
+    let sent_at = clock::now_unix_ms();
+    let mut result = Call { input: &input, settings, context, credentials: &credentials, sent_at }.run();
+    if !report.warnings.is_empty() {
+        result.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+    }
+    (result, secrets)
+}
+
+/// One call to `/identity_verification/retry` and what follows from its answer.
+struct Call<'a> {
+    input: &'a Value,
+    settings: &'a Settings,
+    context: &'a Context,
+    credentials: &'a Credentials,
+    /// When the request left, on our clock: reconciliation looks for attempts created after it.
+    sent_at: i64,
+}
+
+impl Call<'_> {
+    fn run(&self) -> TaskResult {
+        let request = PlaidRequest::new(self.settings, self.credentials, RETRY_PATH, self.input);
+        let began = Instant::now();
+        let exchange = request.send(self.settings, self.context);
+        let took = began.elapsed().as_millis();
+        let mut logs = vec![format!(
+            "attempt {}: POST {} ({})",
+            self.context.attempt,
+            request.url,
+            self.settings.environment.name()
+        )];
+        let mut result = match exchange {
+            Exchange::NotSent { cause } => {
+                logs.push(format!("not sent after {took} ms: {cause}"));
+                let why =
+                    format!("the request never reached Plaid ({cause}); nothing was created, safe to retry");
+                let mut r = TaskResult::new(Status::Failed, Some(why));
+                r.output.insert("sent".into(), false.into());
+                r
+            }
+            Exchange::NoResponse { cause } => {
+                logs.push(format!("no response after {took} ms: {cause}"));
+                self.unknown(
+                    format!("the request was sent but no response arrived ({cause})"),
+                    None,
+                    &mut logs,
+                )
+            }
+            Exchange::Received(received) => {
+                let request_id = outcome::request_id(&received);
+                logs.push(format!(
+                    "HTTP {} after {took} ms, request_id {}",
+                    received.status,
+                    request_id.as_deref().unwrap_or("(none)")
+                ));
+                self.answered(received, request_id, &mut logs)
+            }
+        };
+        result.output.insert("request".into(), request.echo());
+        logs.push(format!("result: {}", result.status.name()));
+        result.logs = logs;
+        result
+    }
+
+    fn answered(&self, received: Received, request_id: Option<String>, logs: &mut Vec<String>) -> TaskResult {
+        let mut result = match outcome::classify(&received) {
+            Class::Success => TaskResult::new(Status::Completed, None),
+            Class::Terminal(why) => TaskResult::new(Status::Terminal, Some(why)),
+            Class::Retryable { why, retry_after } => {
+                let mut r = TaskResult::new(
+                    Status::Failed,
+                    Some(format!("{why}; nothing was created, safe to retry")),
+                );
+                r.retry_after_seconds = retry_after;
+                r
+            }
+            Class::Unknown(why) => self.unknown(why, Some(&received), logs),
+        };
+        if !result.output.contains_key("response") {
+            result
+                .output
+                .insert("response".into(), outcome::response_value(&received, request_id.as_deref()));
+        }
+        // The retry call's own id when Plaid gave one (what Plaid support asks for), else the list's.
+        if let Some(id) = request_id {
+            result.output.insert("request_id".into(), id.into());
+        }
+        result.output.entry("request_id").or_insert(Value::Null);
+        // A reconciled completion keeps the error only as the reason it was reconciled.
+        if result.status != Status::Completed {
+            for (k, v) in outcome::plaid_error_fields(&received) {
+                result.output.entry(k).or_insert(v);
+            }
+        }
+        result
+    }
+
+    /// Plaid may have opened the session: reconcile (duplicate safety on) or report it plainly.
+    fn unknown(&self, why: String, received: Option<&Received>, logs: &mut Vec<String>) -> TaskResult {
+        // Plaid said 2xx: the session exists even though its body is unusable; re-sending duplicates.
+        let accepted = received.is_some_and(|r| (200..300).contains(&r.status));
+        let unknown_terminal = |reason: String| {
+            let mut r = TaskResult::new(Status::Terminal, Some(reason));
+            r.output.insert("outcome_unknown".into(), true.into());
+            r
+        };
+        if !self.settings.reconcile_unknown_outcomes {
+            if accepted {
+                return unknown_terminal(format!(
+                    "{why}; Plaid accepted the retry, so the session exists: do not re-send"
+                ));
+            }
+            let mut r = TaskResult::new(
+                Status::Failed,
+                Some(format!(
+                    "{why}; outcome unknown and reconciliation is off: a retry may open a second session"
+                )),
+            );
+            r.output.insert("outcome_unknown".into(), true.into());
+            return r;
+        }
+        let reconciled =
+            reconcile::run(self.settings, self.credentials, self.input, self.sent_at, self.context, logs);
+        let mut r = match reconciled {
+            Reconciled::Found { attempt, list_request_id } => {
+                return found(why, received, attempt, list_request_id, logs)
+            }
+            Reconciled::NotCreated { list_request_id } => {
+                let mut r = if accepted {
+                    unknown_terminal(format!(
+                        "outcome unknown: {why}; Plaid accepted the retry but /identity_verification/list does not \
+                         show the new attempt yet: do not re-send, check the list again later"
+                    ))
+                } else {
+                    TaskResult::new(
+                        Status::Failed,
+                        Some(format!(
+                            "{why}; /identity_verification/list shows no new attempt, so nothing was created: safe to retry"
+                        )),
+                    )
+                };
+                r.output.insert(
+                    "reconciliation".into(),
+                    json!({"found": null, "list_request_id": list_request_id}),
+                );
+                r
+            }
+            Reconciled::Unknown(detail) => unknown_terminal(format!(
+                "outcome unknown: {why}; {detail}. Plaid may have opened a billed session: check \
+                 /identity_verification/list or the Dashboard before retrying"
+            )),
+        };
+        r.output.insert("reconciled".into(), false.into());
+        r
+    }
+}
+
+/// The completion for an attempt reconciliation found: the attempt is the response body.
+fn found(
+    why: String,
+    received: Option<&Received>,
+    mut attempt: Map<String, Value>,
+    list_request_id: Option<String>,
+    logs: &mut Vec<String>,
+) -> TaskResult {
+    let attempt_id = attempt.get("id").cloned().unwrap_or(Value::Null);
+    logs.push(format!("reconciled: attempt {} was created by this call", attempt_id.as_str().unwrap_or("?")));
+    // The retry response is the attempt plus `request_id`; the list's id stands in.
+    if let Some(id) = &list_request_id {
+        attempt.entry("request_id").or_insert(Value::from(id.as_str()));
+    }
+    let mut headers = received.map(|r| r.headers.clone()).unwrap_or_default();
+    headers.entry("content-type").or_insert(Value::Null);
+    headers.entry("plaid-request-id").or_insert(Value::Null);
+    let mut r = TaskResult::new(Status::Completed, None);
+    let response = json!({"statusCode": received.map(|r| r.status), "headers": headers, "body": attempt});
+    r.output.insert("response".into(), response);
+    r.output.insert("request_id".into(), list_request_id.clone().map(Value::from).unwrap_or(Value::Null));
+    r.output.insert("reconciled".into(), true.into());
+    r.output.insert(
+        "reconciliation".into(),
+        json!({"found": attempt_id, "list_request_id": list_request_id, "why": why}),
+    );
+    r
+}

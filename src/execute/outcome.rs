@@ -1,0 +1,239 @@
+//! The task result the engine acts on, and how a response is classified into one.
+//!
+//! Plaid asks clients to branch on `error_type`/`error_code` before the HTTP status, so that is
+//! the order here. Conductor-style engines retry `FAILED` and never retry
+//! `FAILED_WITH_TERMINAL_ERROR`; `retryable` says the same thing for engines that read a flag.
+
+use serde_json::{json, Map, Value};
+
+use super::response::Received;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Completed,
+    /// Retryable: nothing was created, or Plaid asked us to come back later.
+    Failed,
+    /// Not retryable: the request is wrong, or the outcome is unknown and a re-send could open a
+    /// second billed session.
+    Terminal,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Completed => "COMPLETED",
+            Status::Failed => "FAILED",
+            Status::Terminal => "FAILED_WITH_TERMINAL_ERROR",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct TaskResult {
+    pub status: Status,
+    pub output: Map<String, Value>,
+    pub reason: Option<String>,
+    pub retry_after_seconds: Option<f64>,
+    pub logs: Vec<String>,
+}
+
+impl TaskResult {
+    pub fn new(status: Status, reason: Option<String>) -> Self {
+        TaskResult { status, output: Map::new(), reason, retry_after_seconds: None, logs: Vec::new() }
+    }
+
+    pub fn to_value(&self) -> Value {
+        json!({
+            "status": self.status.name(),
+            "output": self.output,
+            "reasonForIncompletion": self.reason,
+            "retryable": self.status == Status::Failed,
+            "retry_after_seconds": self.retry_after_seconds,
+            "logs": self.logs,
+        })
+    }
+}
+
+/// Where a response leaves us.
+#[derive(Debug, PartialEq)]
+pub enum Class {
+    Success,
+    /// Retrying the same request cannot succeed.
+    Terminal(String),
+    /// Nothing was created; try again, after `retry_after` seconds if given.
+    Retryable {
+        why: String,
+        retry_after: Option<f64>,
+    },
+    /// Plaid may or may not have opened the session.
+    Unknown(String),
+}
+
+/// Plaid's rate-limit windows are per minute: without a `Retry-After`, the next window is the
+/// earliest a retry can help.
+const RATE_LIMIT_WAIT_SECONDS: f64 = 60.0;
+
+pub fn classify(received: &Received) -> Class {
+    let status = received.status;
+    let body = received.json_object();
+    let field = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(str::to_owned);
+    let (error_type, error_code) = (field("error_type"), field("error_code"));
+    let plaid = |t: &str, c: &str| format!("Plaid answered HTTP {status} {t}/{c}");
+    if let (Some(t), Some(c)) = (&error_type, &error_code) {
+        match (t.as_str(), c.as_str()) {
+            ("INVALID_REQUEST" | "INVALID_INPUT" | "USER_ERROR", _) => {
+                return Class::Terminal(format!(
+                    "{}: fix the request or the credentials, do not retry",
+                    plaid(t, c)
+                ))
+            }
+            ("RATE_LIMIT_EXCEEDED", _) => {
+                return Class::Retryable {
+                    why: format!("{}: Plaid's rate limit for this call was reached", plaid(t, c)),
+                    retry_after: Some(received.retry_after_seconds().unwrap_or(RATE_LIMIT_WAIT_SECONDS)),
+                }
+            }
+            ("API_ERROR", "PLANNED_MAINTENANCE") => {
+                return Class::Retryable {
+                    why: format!("{}: Plaid is under maintenance (see status.plaid.com)", plaid(t, c)),
+                    retry_after: received.retry_after_seconds(),
+                }
+            }
+            ("API_ERROR", _) => {
+                return Class::Unknown(format!(
+                    "{}: Plaid may or may not have opened the session",
+                    plaid(t, c)
+                ))
+            }
+            _ => {} // an error type this version does not know: the status decides
+        }
+    }
+    let problem = received.body_problem();
+    let described = |what: &str| match &problem {
+        Some(p) => format!("HTTP {status} {what}; {p}"),
+        None => format!("HTTP {status} {what}"),
+    };
+    match status {
+        200..=299 if problem.is_none() => Class::Success,
+        // Plaid accepted the retry, so a session exists, but we cannot show it.
+        200..=299 => Class::Unknown(described("(accepted)")),
+        300..=399 => Class::Terminal(described(
+            "redirect, not followed: the base URL must point at Plaid's API host itself",
+        )),
+        408 => Class::Retryable {
+            why: described("request timeout"),
+            retry_after: received.retry_after_seconds(),
+        },
+        429 => Class::Retryable {
+            why: described("too many requests"),
+            retry_after: Some(received.retry_after_seconds().unwrap_or(RATE_LIMIT_WAIT_SECONDS)),
+        },
+        404 => Class::Terminal(described("not found: check the base URL and the Plaid environment")),
+        400..=499 => Class::Terminal(described("client error: do not retry")),
+        503 => Class::Retryable {
+            why: described("service unavailable"),
+            retry_after: received.retry_after_seconds(),
+        },
+        _ => Class::Unknown(described("server error: Plaid may or may not have opened the session")),
+    }
+}
+
+/// The Plaid error fields the output carries (`error_type`, `error_code`, `error_message`,
+/// `display_message`, `request_id`) when the body is a Plaid error.
+pub fn plaid_error_fields(received: &Received) -> Map<String, Value> {
+    let Some(body) = received.json_object() else { return Map::new() };
+    if !body.contains_key("error_type") {
+        return Map::new();
+    }
+    ["error_type", "error_code", "error_message", "display_message", "request_id"]
+        .into_iter()
+        .map(|k| (k.to_owned(), body.get(k).cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
+/// `output.response`: status, the kept headers (always with `content-type` and
+/// `plaid-request-id`), and the body as Plaid sent it.
+pub fn response_value(received: &Received, request_id: Option<&str>) -> Value {
+    let mut headers = received.headers.clone();
+    headers.entry("content-type").or_insert(Value::Null);
+    // Plaid does not document a request-id header; the body's `request_id` is authoritative
+    // and fills the slot when no header carried it.
+    headers.entry("plaid-request-id").or_insert(request_id.map(Value::from).unwrap_or(Value::Null));
+    json!({ "statusCode": received.status, "headers": headers, "body": received.body_value() })
+}
+
+pub fn request_id(received: &Received) -> Option<String> {
+    received
+        .json_object()
+        .and_then(|b| b.get("request_id").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| received.header("plaid-request-id").map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::response::BodyRead;
+
+    fn received(status: u16, body: &str, headers: &[(&str, &str)]) -> Received {
+        Received {
+            status,
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect(),
+            body: BodyRead::Complete(body.as_bytes().to_vec()),
+        }
+    }
+
+    fn error(t: &str, c: &str) -> String {
+        json!({"error_type": t, "error_code": c, "error_message": "m", "display_message": null, "request_id": "r"})
+            .to_string()
+    }
+
+    #[test]
+    fn error_type_wins_over_status() {
+        assert!(matches!(
+            classify(&received(400, &error("INVALID_REQUEST", "MISSING_FIELDS"), &[])),
+            Class::Terminal(_)
+        ));
+        assert!(matches!(
+            classify(&received(403, &error("USER_ERROR", "INVALID_USER_IDENTITY_DATA"), &[])),
+            Class::Terminal(_)
+        ));
+        // A 500 carrying RATE_LIMIT_EXCEEDED is still a rate limit.
+        let c = classify(&received(500, &error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT"), &[]));
+        assert_eq!(c, Class::Retryable { why: c_why(&c), retry_after: Some(60.0) });
+        let c = classify(&received(503, &error("API_ERROR", "PLANNED_MAINTENANCE"), &[("retry-after", "7")]));
+        assert!(matches!(c, Class::Retryable { retry_after: Some(7.0), .. }));
+        assert!(matches!(
+            classify(&received(500, &error("API_ERROR", "INTERNAL_SERVER_ERROR"), &[])),
+            Class::Unknown(_)
+        ));
+    }
+
+    fn c_why(c: &Class) -> String {
+        match c {
+            Class::Retryable { why, .. } => why.clone(),
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn retry_after_may_be_an_http_date() {
+        let r = received(503, "", &[("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT")]);
+        assert_eq!(r.retry_after_seconds(), Some(0.0), "a date in the past means now");
+        let r = received(503, "", &[("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT")]);
+        assert!(r.retry_after_seconds().is_some_and(|s| s > 1e9));
+        let r = received(503, "", &[("retry-after", "soon")]);
+        assert_eq!(r.retry_after_seconds(), None);
+    }
+
+    #[test]
+    fn status_decides_without_a_plaid_error() {
+        assert_eq!(classify(&received(200, "{\"id\":\"idv_1\"}", &[])), Class::Success);
+        assert!(matches!(classify(&received(200, "{\"id\":", &[])), Class::Unknown(_)));
+        assert!(matches!(classify(&received(404, "", &[])), Class::Terminal(_)));
+        assert!(
+            matches!(classify(&received(502, "<html>bad gateway</html>", &[("content-type", "text/html")])), Class::Unknown(m) if m.contains("not JSON"))
+        );
+        assert!(matches!(classify(&received(503, "", &[])), Class::Retryable { .. }));
+        assert!(matches!(classify(&received(301, "", &[])), Class::Terminal(_)));
+    }
+}

@@ -1,0 +1,228 @@
+//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in two dialects.
+//!
+//! - `seed`: the seed host's task JSON (`"type": "Http"`, `httpRequest`, `retry`, timeouts,
+//!   `credentials`). Task inputs are mapped into the body with `${workflow.input.<field>}`
+//!   placeholders (the JSONPath-style references the seed host resolves against the workflow's
+//!   input); credentials are `${secrets.<name>}` references to the host's secret store.
+//! - `conductor`: a Conductor `HTTP` task (`inputParameters.http_request`) plus its task
+//!   definition; credentials are `${workflow.secrets.<name>}` references.
+//!
+//! Credentials are never values here. The retry policy is deliberately small: each successful
+//! retry opens a billed session, and only failures that created nothing should be retried at all
+//! (this plugin's `execute` classifies them; an engine's plain HTTP task cannot, and Conductor's
+//! retries every failure). The rate limits stay under Plaid's defaults for this call: 120 per
+//! minute per client in production, 60 per minute for all Identity Verification calls in sandbox.
+
+use serde_json::{json, Map, Value};
+
+use crate::{
+    error::Error,
+    manifest::{PLAID_PATH, PLAID_VERSION, TASK_ID},
+    settings::{field_name, Environment, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Seed,
+    Conductor,
+}
+
+/// The task input fields mapped into the body, in the order Plaid documents them.
+const INPUT_FIELDS: [&str; 6] =
+    ["client_user_id", "template_id", "strategy", "steps", "user", "is_shareable"];
+
+/// Names of the secrets the engine must hold; the preset only refers to them.
+pub const CLIENT_ID_SECRET_NAME: &str = "plaid_client_id";
+pub const SECRET_SECRET_NAME: &str = "plaid_secret";
+
+/// At most 3 attempts: the first and two retries, 2 s then 4 s apart.
+const MAX_ATTEMPTS: u64 = 3;
+const RETRY_INTERVAL_SECONDS: u64 = 2;
+const BACKOFF_RATE: f64 = 2.0;
+
+/// Requests per minute for this task, below Plaid's per-client limit so that other callers
+/// (the Dashboard, reconciliation's `/list` calls in sandbox) keep some room.
+fn requests_per_minute(environment: Environment) -> u64 {
+    match environment {
+        Environment::Production => 100, // Plaid: 120/min for /identity_verification/retry
+        Environment::Sandbox => 50,     // Plaid: 60/min for all /identity_verification/* calls
+    }
+}
+
+/// Covers the call and one reconciliation at the default timeouts.
+const TASK_TIMEOUT_SECONDS: u64 = 40;
+
+pub fn settings_preset(options: &str) -> Result<String, Error> {
+    let (environment, dialect) = parse_options(options)?;
+    let preset = match dialect {
+        Dialect::Seed => seed(environment),
+        Dialect::Conductor => conductor(environment),
+    };
+    Ok(preset.to_string())
+}
+
+fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
+    let invalid = |m: String| Error::new("invalid_options", m);
+    let value: Value = if text.trim().is_empty() {
+        Value::Object(Map::new())
+    } else {
+        serde_json::from_str(text).map_err(|e| Error::invalid_json("preset options", &e))?
+    };
+    let object = value.as_object().ok_or_else(|| invalid("preset options must be a JSON object".into()))?;
+    let (mut environment, mut dialect) = (Environment::Sandbox, Dialect::Seed);
+    for (key, value) in object {
+        match key.as_str() {
+            "environment" => {
+                environment = value.as_str().and_then(Environment::parse).ok_or_else(|| {
+                    invalid("options.environment must be \"sandbox\" or \"production\"".into())
+                })?
+            }
+            "dialect" => {
+                dialect = match value.as_str() {
+                    Some("seed") => Dialect::Seed,
+                    Some("conductor") => Dialect::Conductor,
+                    _ => return Err(invalid("options.dialect must be \"seed\" or \"conductor\"".into())),
+                }
+            }
+            other => {
+                return Err(invalid(format!(
+                    "unknown option {}; the options are environment and dialect",
+                    field_name(other)
+                )))
+            }
+        }
+    }
+    Ok((environment, dialect))
+}
+
+fn url(environment: Environment) -> String {
+    format!("{}{PLAID_PATH}", environment.base_url())
+}
+
+fn body(input_ref: impl Fn(&str) -> String) -> Value {
+    INPUT_FIELDS.iter().map(|f| ((*f).to_owned(), Value::from(input_ref(f)))).collect::<Map<_, _>>().into()
+}
+
+fn headers(secret_ref: impl Fn(&str) -> String) -> Value {
+    json!({
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Plaid-Version": PLAID_VERSION,
+        "User-Agent": concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION")),
+        "PLAID-CLIENT-ID": secret_ref(CLIENT_ID_SECRET_NAME),
+        "PLAID-SECRET": secret_ref(SECRET_SECRET_NAME),
+    })
+}
+
+fn seed(environment: Environment) -> Value {
+    let secret_ref = |name: &str| format!("${{secrets.{name}}}");
+    json!({
+        "name": TASK_ID,
+        "type": "Http",
+        "description": format!(
+            "Retry a Plaid Identity Verification ({}). Optional inputs left out are sent as null, which Plaid \
+             accepts for steps, user and is_shareable.",
+            environment.name()
+        ),
+        "httpRequest": {
+            "url": url(environment),
+            "method": "POST",
+            "headers": headers(secret_ref),
+            "body": body(|f| format!("${{workflow.input.{f}}}")),
+        },
+        "retry": {
+            "intervalSeconds": RETRY_INTERVAL_SECONDS,
+            "maxAttempts": MAX_ATTEMPTS,
+            "backoffRate": BACKOFF_RATE,
+        },
+        "rateLimit": { "maxRequests": requests_per_minute(environment), "periodSeconds": 60 },
+        "connectionTimeoutSeconds": DEFAULT_CONNECTION_TIMEOUT_SECONDS as u64,
+        "readTimeoutSeconds": DEFAULT_READ_TIMEOUT_SECONDS as u64,
+        "credentials": {
+            "type": "secretReference",
+            "clientId": secret_ref(CLIENT_ID_SECRET_NAME),
+            "secret": secret_ref(SECRET_SECRET_NAME),
+        },
+    })
+}
+
+fn conductor(environment: Environment) -> Value {
+    let secret_ref = |name: &str| format!("${{workflow.secrets.{name}}}");
+    let name = TASK_ID.replace('.', "_");
+    json!({
+        "task": {
+            "name": name,
+            "taskReferenceName": format!("{name}_ref"),
+            "type": "HTTP",
+            "inputParameters": {
+                "http_request": {
+                    "uri": url(environment),
+                    "method": "POST",
+                    "headers": headers(secret_ref),
+                    "body": body(|f| format!("${{workflow.input.{f}}}")),
+                    "accept": "application/json",
+                    "contentType": "application/json",
+                    "connectionTimeOut": (DEFAULT_CONNECTION_TIMEOUT_SECONDS * 1000.0) as u64,
+                    "readTimeOut": (DEFAULT_READ_TIMEOUT_SECONDS * 1000.0) as u64,
+                }
+            }
+        },
+        "taskDef": {
+            "name": name,
+            "description": format!(
+                "Plaid /identity_verification/retry ({}). Conductor's HTTP task retries every failure, a 400 \
+                 included, and each successful retry is a billed session: keep retryCount small.",
+                environment.name()
+            ),
+            "retryCount": MAX_ATTEMPTS - 1,
+            "retryLogic": "EXPONENTIAL_BACKOFF",
+            "retryDelaySeconds": RETRY_INTERVAL_SECONDS,
+            "timeoutSeconds": TASK_TIMEOUT_SECONDS,
+            "responseTimeoutSeconds": TASK_TIMEOUT_SECONDS,
+            "timeoutPolicy": "TIME_OUT_WF",
+            "rateLimitPerFrequency": requests_per_minute(environment),
+            "rateLimitFrequencyInSeconds": 60,
+            "inputKeys": INPUT_FIELDS,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preset(options: &str) -> Value {
+        serde_json::from_str(&settings_preset(options).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn seed_defaults_to_sandbox_and_maps_every_input_field() {
+        let p = preset("");
+        assert_eq!(p["httpRequest"]["url"], "https://sandbox.plaid.com/identity_verification/retry");
+        for f in INPUT_FIELDS {
+            assert_eq!(p["httpRequest"]["body"][f], format!("${{workflow.input.{f}}}"));
+        }
+        assert_eq!(p["httpRequest"]["headers"]["PLAID-SECRET"], "${secrets.plaid_secret}");
+        assert!(p["rateLimit"]["maxRequests"].as_u64().unwrap() <= 60);
+    }
+
+    #[test]
+    fn conductor_production_respects_plaids_limit() {
+        let p = preset(r#"{"environment": "production", "dialect": "conductor"}"#);
+        assert_eq!(
+            p["task"]["inputParameters"]["http_request"]["uri"],
+            "https://production.plaid.com/identity_verification/retry"
+        );
+        let per_minute = p["taskDef"]["rateLimitPerFrequency"].as_u64().unwrap();
+        assert!(per_minute <= 120 && p["taskDef"]["rateLimitFrequencyInSeconds"] == 60);
+        assert_eq!(p["task"]["inputParameters"]["http_request"]["readTimeOut"], 10_000);
+    }
+
+    #[test]
+    fn unknown_options_are_named() {
+        let e = settings_preset(r#"{"dialekt": "seed"}"#).unwrap_err();
+        assert!(e.message.contains("\"dialekt\""), "{e}");
+        assert!(settings_preset(r#"{"dialect": "argo"}"#).is_err());
+        assert!(settings_preset("[1]").is_err());
+    }
+}

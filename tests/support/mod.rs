@@ -1,0 +1,311 @@
+//! Shared by the execute tests: the plugin under test, loaded from the freshly built `.so`, and a
+//! raw HTTP/1.1 server on 127.0.0.1 (std::net only) whose every answer a test chooses, including
+//! the broken ones no real HTTP library would send.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{Shutdown, SocketAddr, TcpListener, TcpStream},
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex, OnceLock,
+    },
+    thread,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use plaid_idv_retry::interface::{load, Plugin};
+use serde_json::{json, Value};
+
+pub fn plugin() -> Plugin {
+    static PLUGIN: OnceLock<Plugin> = OnceLock::new();
+    *PLUGIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let dir = exe.parent().expect("deps dir");
+        let path: PathBuf = dir.join("libplaid_idv_retry.so");
+        load(&path).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// One request as the server received it. Header names are lower-cased.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Captured {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+}
+
+pub enum Reply {
+    /// A well-formed response; `Content-Length` is added, the connection is kept open.
+    Respond { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    /// These exact bytes, then the connection is closed.
+    Raw(Vec<u8>),
+    /// Read the request, never answer (the connection stays open for a minute).
+    Hang,
+    /// Write these bytes (say, headers and the start of a body), then stall for a minute.
+    Stall(Vec<u8>),
+    /// Read the request, close the connection without a byte.
+    Close,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: &Value) -> Reply {
+        Reply::with_headers(status, &[("Content-Type", "application/json")], body.to_string().into_bytes())
+    }
+    pub fn with_headers(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        let mut headers: Vec<(String, String)> =
+            headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        headers.push(("Date".into(), http_date(SystemTime::now())));
+        Reply::Respond { status, headers, body }
+    }
+}
+
+type Handler = dyn Fn(&Captured) -> Reply + Send + Sync;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    captured: Arc<Mutex<Vec<Captured>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&Captured) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let captured = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let log = captured.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let (handler, log) = (handler.clone(), log.clone());
+                thread::spawn(move || serve(stream, &*handler, &log));
+            }
+        });
+        Server { addr, captured, connections }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Captured> {
+        self.captured.lock().unwrap().clone()
+    }
+
+    pub fn count(&self, path: &str) -> usize {
+        self.requests().iter().filter(|r| r.path == path).count()
+    }
+}
+
+fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Captured>>) {
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
+    stream.set_nodelay(true).ok();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    while let Some(request) = read_request(&mut reader) {
+        log.lock().unwrap().push(request.clone());
+        match handler(&request) {
+            Reply::Respond { status, headers, body } => {
+                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                for (k, v) in &headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(&body)).is_err() {
+                    return;
+                }
+            }
+            Reply::Raw(bytes) => {
+                let _ = writer.write_all(&bytes);
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Hang => {
+                thread::sleep(Duration::from_secs(60));
+                return;
+            }
+            Reply::Stall(bytes) => {
+                let _ = writer.write_all(&bytes);
+                thread::sleep(Duration::from_secs(60));
+                return;
+            }
+            Reply::Close => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Captured> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let length: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Captured { method, path, headers, body })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// A port nothing listens on: bound, then released.
+pub fn refused_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+fn civil(unix: u64) -> (u64, u64, u64, u64, u64, u64, u64) {
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let weekday = (days + 4) % 7; // 1970-01-01 was a Thursday
+    (y as u64, m as u64, d as u64, secs / 3600, secs % 3600 / 60, secs % 60, weekday)
+}
+
+pub fn rfc3339(t: SystemTime) -> String {
+    let (y, mo, d, h, mi, s, _) = civil(t.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+pub fn http_date(t: SystemTime) -> String {
+    let (y, mo, d, h, mi, s, wd) = civil(t.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    let day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][wd as usize];
+    let month =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][mo as usize - 1];
+    format!("{day}, {d:02} {month} {y} {h:02}:{mi:02}:{s:02} GMT")
+}
+
+// ---- canaries and fixtures ----
+
+pub const CANARY_SECRET: &str = "canary-secret-5f1e9b27";
+pub const CANARY_PERSONAL: [&str; 9] = [
+    "canary.mail@example.com",
+    "+12025550147",
+    "1961-02-03",
+    "Canarygiven",
+    "Canaryfamily",
+    "17 Canary Lane",
+    "Canaryville",
+    "98765432",
+    "55555",
+];
+
+/// A full retry input whose personal values are all canaries.
+pub fn canary_input() -> Value {
+    json!({
+        "client_user_id": "user-7c1d",
+        "template_id": "idvtmp_52xR9LKo77r1Np",
+        "strategy": "reset",
+        "user": {
+            "email_address": CANARY_PERSONAL[0],
+            "phone_number": CANARY_PERSONAL[1],
+            "date_of_birth": CANARY_PERSONAL[2],
+            "name": {"given_name": CANARY_PERSONAL[3], "family_name": CANARY_PERSONAL[4]},
+            "address": {"street": CANARY_PERSONAL[5], "city": CANARY_PERSONAL[6], "region": "IN",
+                        "postal_code": CANARY_PERSONAL[8], "country": "US"},
+            "id_number": {"value": format!("1{}", CANARY_PERSONAL[7]), "type": "us_ssn"}
+        }
+    })
+}
+
+pub fn settings(base_url: &str, extra: Value) -> String {
+    let mut s = json!({"base_url": base_url, "client_id": "client-abc", "secret": CANARY_SECRET});
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        s[k] = v;
+    }
+    s.to_string()
+}
+
+/// An attempt as Plaid's list and retry return it (no personal data: the tests scan for leaks).
+pub fn attempt(id: &str, previous: Option<&str>, created: SystemTime) -> Value {
+    json!({
+        "id": id,
+        "client_user_id": "user-7c1d",
+        "created_at": rfc3339(created),
+        "completed_at": null,
+        "previous_attempt_id": previous,
+        "shareable_url": null,
+        "template": {"id": "idvtmp_52xR9LKo77r1Np", "version": 2},
+        "status": "active",
+    })
+}
+
+pub fn plaid_error(error_type: &str, code: &str) -> Value {
+    json!({
+        "error_type": error_type, "error_code": code, "error_message": format!("{code} happened"),
+        "display_message": null, "request_id": format!("req-{code}")
+    })
+}
+
+/// Runs execute through the loaded `.so` and returns the task result; asserts no canary leaked.
+pub fn execute(input: &Value, settings: &str, context: &Value) -> Value {
+    let text =
+        plugin().execute(&input.to_string(), settings, &context.to_string()).expect("execute answered");
+    assert_no_canary(&text);
+    serde_json::from_str(&text).expect("task result is JSON")
+}
+
+pub fn assert_no_canary(text: &str) {
+    assert!(!text.contains(CANARY_SECRET), "the secret leaked: {text}");
+    for c in CANARY_PERSONAL {
+        assert!(!text.contains(c), "personal value {c} leaked: {text}");
+    }
+}
