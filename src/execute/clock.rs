@@ -27,7 +27,14 @@ fn number(text: &str) -> Option<i64> {
 }
 
 fn unix(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64) -> Option<i64> {
-    let valid = (1..=12).contains(&month) && (1..=31).contains(&day) && h < 24 && m < 60 && s <= 60;
+    // Both formats have four-digit years; a longer one (a hostile header) would overflow the
+    // arithmetic here and in every caller that turns seconds into milliseconds.
+    let valid = (0..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && h < 24
+        && m < 60
+        && s <= 60;
     valid.then(|| days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
 }
 
@@ -42,7 +49,11 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         let at = rest.rfind(['+', '-'])?;
         let (c, o) = rest.split_at(at);
         let (oh, om) = o[1..].split_once(':')?;
-        let minutes = number(oh)? * 60 + number(om)?;
+        let (oh, om) = (number(oh)?, number(om)?);
+        if oh > 23 || om > 59 {
+            return None;
+        }
+        let minutes = oh * 60 + om;
         (c, if o.starts_with('-') { -minutes * 60 } else { minutes * 60 })
     };
     let clock = clock.split('.').next()?;
@@ -81,5 +92,17 @@ mod tests {
         assert_eq!(parse_rfc3339("2020-13-24T03:26:02Z"), None);
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+    }
+
+    /// Found by tests/fuzz.rs: a `Retry-After` date in year 292278995 overflowed `at * 1000`
+    /// (an internal panic in debug builds, a wrapped negative wait in release).
+    #[test]
+    fn years_and_offsets_past_the_formats_are_refused() {
+        assert_eq!(parse_http_date("Sun, 06 Jan 292278995 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Jan 9223372036854775807 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), Some(253_402_300_799));
+        assert_eq!(parse_rfc3339("99999999999-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2020-07-24T03:26:02+9223372036854775807:00"), None);
+        assert_eq!(parse_rfc3339("2020-07-24T03:26:02+24:00"), None);
     }
 }
