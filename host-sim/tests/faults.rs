@@ -1,0 +1,522 @@
+//! The fault matrix: execute, through the real `.so`, against the simulator misbehaving in every
+//! way a Plaid call goes wrong. For each fault: the classification docs/execute.md promises, a
+//! return within the read timeout plus one second, never a retryable answer after a session was
+//! created, and, driven through the engine's retry loop with the fault on the first requests,
+//! no retry lost: the task ends COMPLETED with exactly one new session in the ledger.
+//!
+//! Why here and not in the root `tests/`: the simulator is host-sim's, and host-sim already
+//! depends on the plugin crate; the reverse dev-dependency would be a cycle that links the
+//! plugin's root module twice into the plugin's own unit-test binary.
+//!
+//! A relay (std::net) stands between the plugin and the simulator. It counts `/retry` requests
+//! and, for the first N, either adds the simulator's `X-Sim-Fault` header (the simulator's own
+//! fault modes, recorded or not) or answers itself what the simulator cannot send: a 429 or 503
+//! with `Retry-After`, a body that is not UTF-8. Every request goes out with `Connection: close`
+//! so that no pooled connection outlives a fault.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{Shutdown, SocketAddr, TcpListener, TcpStream},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+use host_sim::{
+    engine::{run_task, RetryPolicy, Status as Task},
+    sandbox::{self, Sandbox, SandboxConfig, Status},
+};
+use serde_json::{json, Value};
+use support::*;
+
+const USER: &str = "user-7c1d";
+const TEMPLATE: &str = "idvtmp_52xR9LKo77r1Np";
+const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// The engine's deadline for one execute: the read timeout plus one second.
+const BUDGET: Duration = Duration::from_secs(2);
+/// Scheduling slack on a busy two-core machine.
+const SLACK: Duration = Duration::from_millis(250);
+
+static SCANS: AtomicUsize = AtomicUsize::new(0);
+
+/// Every task result goes through here. The secret may appear nowhere; personal values only in
+/// `output.response.body`, which is Plaid's answer as sent (an attempt carries its user's data)
+/// and never in the reason, the logs, the request echo or anything else the plugin wrote.
+fn scanned(text: &str) -> Value {
+    assert!(!text.contains(CANARY_SECRET), "the secret leaked: {text}");
+    let result: Value = serde_json::from_str(text).expect("task result is JSON");
+    let mut ours = result.clone();
+    if let Some(response) = ours["output"]["response"].as_object_mut() {
+        response.remove("body");
+    }
+    assert_no_canary(&ours.to_string());
+    SCANS.fetch_add(1, Ordering::Relaxed);
+    result
+}
+
+// ---- the relay ----
+
+/// What the relay does with the n-th `/retry` request.
+#[derive(Clone)]
+enum Action {
+    /// Forward, with these simulator faults (`None`: untouched).
+    Forward(Option<&'static str>),
+    /// Answer these bytes without forwarding: the simulator records nothing.
+    Answer(Vec<u8>),
+    /// Forward (the simulator records the attempt), then answer these bytes instead of its answer.
+    ForwardThenAnswer(Vec<u8>),
+}
+
+struct Relay {
+    url: String,
+    injected: Arc<AtomicUsize>,
+}
+
+impl Relay {
+    /// Relays `listener`'s connections to `upstream`; the first `faulty` `/retry` requests get
+    /// `fault`, everything else passes untouched.
+    fn start(listener: TcpListener, upstream: SocketAddr, fault: Action, faulty: usize) -> Relay {
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let injected = Arc::new(AtomicUsize::new(0));
+        let retries = Arc::new(AtomicUsize::new(0));
+        let count = injected.clone();
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (fault, retries, count) = (fault.clone(), retries.clone(), count.clone());
+                thread::spawn(move || {
+                    let Some((head, path, body)) = read_request(&client) else { return };
+                    let action =
+                        if path.ends_with("/retry") && retries.fetch_add(1, Ordering::SeqCst) < faulty {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            fault
+                        } else {
+                            Action::Forward(None)
+                        };
+                    relay(client, upstream, &head, &body, action);
+                });
+            }
+        });
+        Relay { url, injected }
+    }
+
+    fn injected(&self) -> usize {
+        self.injected.load(Ordering::SeqCst)
+    }
+}
+
+/// The request head (without its blank line, `Connection` dropped), its path, and its body.
+fn read_request(stream: &TcpStream) -> Option<(String, String, Vec<u8>)> {
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    let mut length = 0;
+    let mut path = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if head.is_empty() {
+            path = line.split_whitespace().nth(1)?.to_owned();
+        } else if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().ok()?;
+        } else if lower.starts_with("connection:") {
+            continue;
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((head, path, body))
+}
+
+fn relay(mut client: TcpStream, upstream: SocketAddr, head: &str, body: &[u8], action: Action) {
+    let forward = |fault: Option<&str>| -> Option<TcpStream> {
+        let mut up = TcpStream::connect(upstream).ok()?;
+        let mut request = head.to_owned();
+        if let Some(f) = fault {
+            request.push_str(&format!("X-Sim-Fault: {f}\r\n"));
+        }
+        request.push_str("Connection: close\r\n\r\n");
+        up.write_all(request.as_bytes()).ok()?;
+        up.write_all(body).ok()?;
+        Some(up)
+    };
+    match action {
+        Action::Forward(fault) => {
+            if let Some(mut up) = forward(fault) {
+                // Byte for byte, so drips, truncations and hangs reach the client as sent.
+                let _ = std::io::copy(&mut up, &mut client);
+            }
+        }
+        Action::Answer(bytes) => {
+            let _ = client.write_all(&bytes);
+        }
+        Action::ForwardThenAnswer(bytes) => {
+            if let Some(mut up) = forward(None) {
+                let _ = std::io::copy(&mut up, &mut std::io::sink());
+            }
+            let _ = client.write_all(&bytes);
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+}
+
+fn raw(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn plaid_error_bytes(status: &str, retry_after: &str, error_type: &str, code: &str) -> Vec<u8> {
+    let body = plaid_error(error_type, code).to_string();
+    raw(status, &[("Content-Type", "application/json"), ("Retry-After", retry_after)], body.as_bytes())
+}
+
+/// Latin-1 text, as a misconfigured proxy sends it.
+const NOT_UTF8: &[u8] = b"Erreur interne du serveur \xe9chou\xe9e \xff\xfe";
+
+// ---- the matrix ----
+
+struct Case {
+    name: &'static str,
+    fault: Fault,
+    /// The single execute's status.
+    status: &'static str,
+    /// A check of that task result.
+    check: fn(&Value),
+    /// Whether the fault leaves a session behind (then reconciliation completes the first
+    /// attempt); otherwise the engine must retry past the faulty requests.
+    records: bool,
+}
+
+enum Fault {
+    /// Nothing listens (in the engine loop: the relay starts listening a moment later).
+    Refused,
+    Relay(Action),
+}
+
+fn sim(spec: &'static str) -> Fault {
+    Fault::Relay(Action::Forward(Some(spec)))
+}
+
+fn reconciled(r: &Value) {
+    assert_eq!(r["output"]["reconciled"], true, "{r}");
+    assert!(r["output"]["response"]["body"]["id"].as_str().is_some_and(|id| id.starts_with("idv_")), "{r}");
+}
+
+fn listed_none(r: &Value) {
+    let reason = r["reasonForIncompletion"].as_str().unwrap_or("");
+    assert!(reason.contains("shows no new attempt"), "{r}");
+    assert_eq!(r["output"]["reconciled"], false, "{r}");
+}
+
+fn matrix() -> Vec<Case> {
+    vec![
+        Case {
+            name: "connection refused",
+            fault: Fault::Refused,
+            status: "FAILED",
+            check: |r| assert_eq!(r["output"]["sent"], false, "{r}"),
+            records: false,
+        },
+        Case {
+            name: "reset before any response",
+            fault: sim("hang=0ms"),
+            status: "FAILED",
+            check: |r| {
+                listed_none(r);
+                assert!(r["reasonForIncompletion"].as_str().unwrap().contains("no response arrived"), "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "reset after the attempt was recorded",
+            fault: sim("drop_after_record"),
+            status: "COMPLETED",
+            check: reconciled,
+            records: true,
+        },
+        Case {
+            name: "headers never sent",
+            fault: sim("hang=5s"),
+            status: "FAILED",
+            check: |r| {
+                listed_none(r);
+                assert!(r["reasonForIncompletion"].as_str().unwrap().contains("timed out"), "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "headers never sent after the attempt was recorded",
+            fault: sim("latency=5s"),
+            status: "COMPLETED",
+            check: reconciled,
+            records: true,
+        },
+        Case {
+            name: "slow-drip body",
+            fault: sim("slow_drip=50"),
+            status: "COMPLETED",
+            check: |r| {
+                reconciled(r);
+                assert!(r["output"]["reconciliation"]["why"].as_str().unwrap().contains("cut off"), "{r}");
+            },
+            records: true,
+        },
+        Case {
+            name: "HTML 502 from a load balancer",
+            fault: sim("html502"),
+            status: "FAILED",
+            check: |r| {
+                listed_none(r);
+                assert!(r["reasonForIncompletion"].as_str().unwrap().contains("not JSON"), "{r}");
+                assert_eq!(r["output"]["response"]["statusCode"], 502, "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "500 after the attempt was recorded",
+            fault: sim("status_after_record=500"),
+            status: "COMPLETED",
+            check: reconciled,
+            records: true,
+        },
+        Case {
+            name: "truncated JSON",
+            fault: sim("truncate"),
+            status: "COMPLETED",
+            check: |r| {
+                reconciled(r);
+                assert!(r["output"]["reconciliation"]["why"].as_str().unwrap().contains("cut off"), "{r}");
+            },
+            records: true,
+        },
+        Case {
+            name: "body over the size cap",
+            fault: sim("oversize=16384"),
+            status: "COMPLETED",
+            check: |r| {
+                reconciled(r);
+                let why = r["output"]["reconciliation"]["why"].as_str().unwrap();
+                assert!(why.contains("larger than max_response_bytes"), "{r}");
+            },
+            records: true,
+        },
+        Case {
+            name: "429 without Retry-After",
+            fault: sim("status=429"),
+            status: "FAILED",
+            check: |r| {
+                assert_eq!(r["retry_after_seconds"], 60.0, "{r}");
+                assert_eq!(r["output"]["error_type"], "RATE_LIMIT_EXCEEDED", "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "429 with Retry-After",
+            fault: Fault::Relay(Action::Answer(plaid_error_bytes(
+                "429 Too Many Requests",
+                "1",
+                "RATE_LIMIT_EXCEEDED",
+                "RATE_LIMIT",
+            ))),
+            status: "FAILED",
+            check: |r| assert_eq!(r["retry_after_seconds"], 1.0, "{r}"),
+            records: false,
+        },
+        Case {
+            name: "503 with Retry-After",
+            fault: Fault::Relay(Action::Answer(plaid_error_bytes(
+                "503 Service Unavailable",
+                "1",
+                "API_ERROR",
+                "PLANNED_MAINTENANCE",
+            ))),
+            status: "FAILED",
+            check: |r| {
+                assert_eq!(r["retry_after_seconds"], 1.0, "{r}");
+                assert_eq!(r["output"]["error_code"], "PLANNED_MAINTENANCE", "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "body not UTF-8 (502, nothing recorded)",
+            fault: Fault::Relay(Action::Answer(raw(
+                "502 Bad Gateway",
+                &[("Content-Type", "text/plain; charset=iso-8859-1")],
+                NOT_UTF8,
+            ))),
+            status: "FAILED",
+            check: |r| {
+                listed_none(r);
+                assert!(r["reasonForIncompletion"].as_str().unwrap().contains("not UTF-8"), "{r}");
+            },
+            records: false,
+        },
+        Case {
+            name: "body not UTF-8 (200, recorded)",
+            fault: Fault::Relay(Action::ForwardThenAnswer(raw(
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                NOT_UTF8,
+            ))),
+            status: "COMPLETED",
+            check: |r| {
+                reconciled(r);
+                assert!(r["output"]["reconciliation"]["why"].as_str().unwrap().contains("not UTF-8"), "{r}");
+            },
+            records: true,
+        },
+    ]
+}
+
+/// A simulator that knows the canary credentials and holds one failed attempt to retry.
+fn simulator() -> Sandbox {
+    let sandbox = sandbox::start(SandboxConfig {
+        client_id: "client-abc".into(),
+        secret: CANARY_SECRET.into(),
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("the simulator starts");
+    sandbox.seed_attempt(USER, TEMPLATE, Status::Failed, None);
+    sandbox
+}
+
+/// The retries this test created (the seeded attempt excluded).
+fn new_sessions(sandbox: &Sandbox) -> usize {
+    sandbox.attempts(USER, TEMPLATE).len() - 1
+}
+
+fn task_settings(url: &str) -> String {
+    settings(
+        url,
+        json!({"read_timeout_seconds": READ_TIMEOUT.as_secs(), "connection_timeout_seconds": 1,
+               "max_response_bytes": 8192}),
+    )
+}
+
+fn free_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// One execute per fault: classification, time, and no session behind a retryable answer.
+fn single(case: &Case) -> usize {
+    let sandbox = simulator();
+    let (url, relay) = match &case.fault {
+        Fault::Refused => (format!("http://{}", free_port()), None),
+        Fault::Relay(action) => {
+            let relay =
+                Relay::start(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), action.clone(), 1);
+            (relay.url.clone(), Some(relay))
+        }
+    };
+    let context = json!({"attempt": 1, "timeout_ms": BUDGET.as_millis() as u64}).to_string();
+    let started = Instant::now();
+    let text = plugin().execute(&canary_input().to_string(), &task_settings(&url), &context).unwrap();
+    let took = started.elapsed();
+    let result = scanned(&text);
+    assert_eq!(result["status"], case.status, "{}: {result}", case.name);
+    (case.check)(&result);
+    assert!(took <= BUDGET + SLACK, "{}: took {took:?}", case.name);
+    let created = new_sessions(&sandbox);
+    match result["status"].as_str() {
+        Some("COMPLETED") => assert_eq!(created, 1, "{}: {result}", case.name),
+        // A retryable answer invites a re-send: it must mean nothing was created.
+        Some("FAILED") => assert_eq!(created, 0, "{}: {result}", case.name),
+        _ => assert!(created <= 1, "{}", case.name),
+    }
+    assert_eq!(created, usize::from(case.records), "{}: {result}", case.name);
+    relay.map_or(1, |r| r.injected())
+}
+
+/// The engine's loop with the fault on the first `faulty` retry requests: the task completes
+/// with exactly one new session, after exactly as many attempts as the faults cost.
+fn through_the_engine(case: &Case, faulty: usize) -> usize {
+    let sandbox = simulator();
+    let policy = RetryPolicy { interval_seconds: 0.5, max_attempts: faulty as u32 + 2, backoff_rate: 1.0 };
+    let (url, relay) = match &case.fault {
+        // The first attempt finds nothing listening; the server comes up before the retry.
+        Fault::Refused => {
+            let addr = free_port();
+            let upstream = sandbox.addr();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(250));
+                Relay::start(TcpListener::bind(addr).unwrap(), upstream, Action::Forward(None), 0)
+            });
+            (format!("http://{addr}"), None)
+        }
+        Fault::Relay(action) => {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let relay = Relay::start(listener, sandbox.addr(), action.clone(), faulty);
+            (relay.url.clone(), Some(relay))
+        }
+    };
+    let outcome =
+        run_task(&plugin(), &canary_input().to_string(), &task_settings(&url), policy, BUDGET).unwrap();
+    let result = scanned(&outcome.result.to_string());
+    assert_eq!(outcome.status(), Task::Completed, "{}: {result}", case.name);
+    assert_eq!(new_sessions(&sandbox), 1, "{}: exactly one session: {result}", case.name);
+    let expected_attempts = if case.records { 1 } else { faulty as u32 + 1 };
+    assert_eq!(outcome.attempts, expected_attempts, "{}: {result}", case.name);
+    for latency in &outcome.latencies {
+        assert!(*latency <= BUDGET + SLACK, "{}: an attempt took {latency:?}", case.name);
+    }
+    relay.map_or(faulty, |r| r.injected())
+}
+
+fn run_matrix(filter: impl Fn(&Case) -> bool) {
+    let cases: Vec<Case> = matrix().into_iter().filter(|c| filter(c)).collect();
+    let injected: usize = thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|case| {
+                s.spawn(move || {
+                    let mut injected = single(case);
+                    // A retry_after of 60 s (no Retry-After header) is the engine's wait, not ours.
+                    let faulty = match case.fault {
+                        _ if case.records => 1,
+                        Fault::Refused => 1,
+                        Fault::Relay(_) => 2,
+                    };
+                    if case.name != "429 without Retry-After" {
+                        injected += through_the_engine(case, faulty);
+                    }
+                    injected
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a case failed")).sum()
+    });
+    eprintln!(
+        "fault matrix: {} cases, {injected} faults injected, {} canary scans",
+        cases.len(),
+        SCANS.load(Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn faults_that_leave_nothing_behind_are_retried_until_one_session_exists() {
+    run_matrix(|c| !c.records);
+}
+
+#[test]
+fn faults_after_the_attempt_was_recorded_are_reconciled_to_exactly_one_session() {
+    run_matrix(|c| c.records);
+}
