@@ -24,7 +24,9 @@ pub fn plugin() -> Plugin {
 /// directory: fixtures pose as other releases of this package, so they live outside the workspace.
 pub fn fixture(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
+    // The workspace root, also when host-sim's tests include this file.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = if root.join("tests/fixtures").is_dir() { root } else { root.join("..") };
     let target = root.join("target").join("fixtures");
     BUILT.get_or_init(|| {
         for fixture in ["plugin-next", "plugin-incompatible"] {
