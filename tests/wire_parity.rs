@@ -2,26 +2,14 @@
 //! (plaid-python 46, installed by tests/run-all) sends: method, path, every header Plaid reads
 //! (names compared case-insensitively) and the body compared as JSON.
 
+#[path = "common/interop.rs"]
+mod interop;
 mod support;
 
 use std::{collections::BTreeMap, process::Command};
 
 use serde_json::json;
 use support::*;
-
-/// The python the interop tests drive, or `None` (skipped loudly; a failure under CI).
-fn python() -> Option<String> {
-    match std::env::var("PLAID_IDV_TEST_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("PLAID_IDV_TEST_PYTHON is not set: run the suite with tests/run-all")
-        }
-        _ => {
-            eprintln!("skipped: PLAID_IDV_TEST_PYTHON is not set; run tests/run-all for the plaid-python parity test");
-            None
-        }
-    }
-}
 
 /// Headers that may differ: the client's name, urllib3's own `Accept-Encoding: identity`, and
 /// `Content-Length` (Python's JSON has spaces after separators; the bodies are compared as JSON).
@@ -38,7 +26,7 @@ fn comparable(request: &Captured) -> BTreeMap<String, String> {
 
 #[test]
 fn the_plugin_sends_what_plaid_python_sends() {
-    let Some(python) = python() else { return };
+    let Some(python) = interop::tool("PLAID_IDV_TEST_PYTHON") else { return };
     let server = Server::start(|_| Reply::json(200, &json!({"id": "idv_x", "request_id": "req-1"})));
     let mut input = canary_input();
     input["strategy"] = json!("custom");

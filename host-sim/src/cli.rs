@@ -49,6 +49,11 @@ pub enum Command {
     },
     /// Run the local Plaid-compatible simulator (no plugin needed).
     Sandbox(crate::sandbox::cli::SandboxArgs),
+    /// The engine's Test request button: execute one input and show what happened. Exit 0
+    /// completed, 1 retryable failure, 3 terminal failure.
+    TestRequest(crate::test_request::TestRequestArgs),
+    /// The engine's worker loop: execute every input line with the preset's retry policy.
+    Run(crate::run::RunArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,10 +63,19 @@ pub enum SchemaKind {
     Settings,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Environment {
     Sandbox,
     Production,
+}
+
+impl Environment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "sandbox",
+            Environment::Production => "production",
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,6 +136,8 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             print_json(&plugin()?.settings_preset(&options.to_string())?)
         }
         Command::Sandbox(args) => crate::sandbox::cli::run(&args),
+        Command::TestRequest(args) => crate::test_request::run(&plugin()?, &args),
+        Command::Run(args) => crate::run::run(&plugin()?, &args),
     }
 }
 

@@ -6,4 +6,7 @@
 pub mod cli;
 pub mod engine;
 pub mod locate;
+pub mod run;
 pub mod sandbox;
+pub mod target;
+pub mod test_request;

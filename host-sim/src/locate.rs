@@ -18,12 +18,16 @@ pub fn plugin_path(flag: Option<&Path>) -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap_or_default();
     let dir = exe.parent().unwrap_or(Path::new("."));
+    // `cargo run -p host-sim` refreshes only the copy in `deps/`; an older `cargo build` may have
+    // left a stale one beside the executable, so the newer of the two wins.
     let beside = dir.join(FILE_NAME);
     let in_deps = dir.join("deps").join(FILE_NAME);
-    if !beside.exists() && in_deps.exists() {
-        return in_deps;
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&beside), modified(&in_deps)) {
+        (Some(b), Some(d)) if d > b => in_deps,
+        (None, Some(_)) => in_deps,
+        _ => beside,
     }
-    beside
 }
 
 pub fn load(flag: Option<&Path>) -> Result<Plugin, LoadError> {

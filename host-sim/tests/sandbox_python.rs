@@ -5,25 +5,14 @@
 
 use std::process::Command;
 
-use host_sim::sandbox::{self, SandboxConfig, Status, Step};
+#[path = "../../tests/common/interop.rs"]
+mod interop;
 
-/// The interpreter to use, or `None` when this run skips the test.
-fn python() -> Option<String> {
-    match std::env::var("PLAID_IDV_TEST_PYTHON") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("PLAID_IDV_TEST_PYTHON is not set: run the suite with tests/run-all, which installs plaid-python")
-        }
-        _ => {
-            eprintln!("\n*** skipped: the plaid-python interop test needs PLAID_IDV_TEST_PYTHON; run tests/run-all ***\n");
-            None
-        }
-    }
-}
+use host_sim::sandbox::{self, SandboxConfig, Status, Step};
 
 #[test]
 fn the_official_python_client_parses_every_response() {
-    let Some(python) = python() else { return };
+    let Some(python) = interop::tool("PLAID_IDV_TEST_PYTHON") else { return };
     let sb = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
     // Seeded attempts of every status, so their shapes (details without user data) are parsed too.
     let seeded: Vec<String> = [

@@ -60,8 +60,9 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
         let mut r = TaskResult::new(
             Status::Terminal,
             Some(format!(
-                "the input is invalid ({} errors, see output.validation); nothing was sent",
-                report.errors.len()
+                "the input is invalid ({} error{}, see output.validation); nothing was sent",
+                report.errors.len(),
+                if report.errors.len() == 1 { "" } else { "s" }
             )),
         );
         r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));

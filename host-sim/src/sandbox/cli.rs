@@ -20,6 +20,13 @@ pub struct SandboxArgs {
     /// The secret to accept [default: sim-secret].
     #[arg(long, value_name = "SECRET")]
     pub secret: Option<String>,
+    #[command(flatten)]
+    pub behaviour: SimulatorArgs,
+}
+
+/// How the simulator behaves: shared by `sandbox` and the commands that embed one.
+#[derive(Args, Debug, Clone)]
+pub struct SimulatorArgs {
     /// Requests a minute per client across all endpoints, like Plaid's sandbox; 0 turns it off.
     #[arg(long, default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE, value_name = "N")]
     pub rate_limit_per_minute: u32,
@@ -31,20 +38,31 @@ pub struct SandboxArgs {
     pub fault_first: Option<usize>,
 }
 
+impl SimulatorArgs {
+    /// A simulator on a free loopback port with the default credentials.
+    pub fn config(&self) -> SandboxConfig {
+        let faults = match (&self.fault, self.fault_first) {
+            (Some(set), Some(n)) => Faults::first(n, set.clone()),
+            (Some(set), None) => Faults::every(set.clone()),
+            (None, _) => Faults::none(),
+        };
+        SandboxConfig {
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            faults,
+            ..SandboxConfig::default()
+        }
+    }
+}
+
 /// Serves until the process is stopped.
 pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
-    let faults = match (&args.fault, args.fault_first) {
-        (Some(set), Some(n)) => Faults::first(n, set.clone()),
-        (Some(set), None) => Faults::every(set.clone()),
-        (None, _) => Faults::none(),
-    };
     let config = SandboxConfig {
         addr: args.addr,
         client_id: args.client_id.clone().unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
         secret: args.secret.clone().unwrap_or_else(|| DEFAULT_SECRET.to_owned()),
-        rate_limit_per_minute: args.rate_limit_per_minute,
-        faults: faults.clone(),
+        ..args.behaviour.config()
     };
+    let faults = config.faults.clone();
     let sandbox =
         start(config.clone()).map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     println!("listening on {}", sandbox.url());
@@ -57,9 +75,9 @@ pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
         n => println!("rate limit: {n} requests a minute per client"),
     }
     if !faults.is_empty() {
-        let scope =
-            args.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
-        println!("faults: {} on {scope}", args.fault.clone().unwrap_or_default());
+        let b = &args.behaviour;
+        let scope = b.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
+        println!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
     }
     if !sandbox.addr().ip().is_loopback() {
         eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sandbox.addr());

@@ -1,0 +1,114 @@
+//! Where a task is sent: the settings an engine would hand `execute`, and the embedded simulator
+//! when there is nowhere else to send it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Map, Value};
+
+use crate::{
+    cli::{Environment, Failure},
+    sandbox::{self, cli::SimulatorArgs, Sandbox, Status},
+};
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Plaid's environment (needs credentials: --settings, or PLAID_CLIENT_ID and PLAID_SECRET).
+    #[arg(long = "env", value_enum)]
+    pub environment: Option<Environment>,
+    /// Send to this base URL instead (https, or http to loopback).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The task's settings as JSON (see `host-sim schema settings`); the flags above override it.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// How the embedded simulator behaves, when one is started.
+    #[command(flatten)]
+    pub simulator: SimulatorArgs,
+}
+
+/// The settings for `execute`, and the simulator they point at, if host-sim started one.
+pub struct Target {
+    pub settings: String,
+    pub simulator: Option<Sandbox>,
+    /// Where the call goes, for people: never carries a credential.
+    pub description: String,
+}
+
+/// Settings come from `--settings`, then the flags, then `PLAID_CLIENT_ID`/`PLAID_SECRET`. With
+/// neither credentials nor a target, the call goes to an embedded simulator.
+pub fn resolve(args: &TargetArgs) -> Result<Target, Failure> {
+    let mut settings = match &args.settings {
+        Some(path) => read_settings(path)?,
+        None => Map::new(),
+    };
+    if let Some(env) = args.environment {
+        settings.insert("environment".into(), env.name().into());
+    }
+    if let Some(url) = &args.base_url {
+        settings.insert("base_url".into(), url.as_str().into());
+    }
+    for (key, var) in [("client_id", "PLAID_CLIENT_ID"), ("secret", "PLAID_SECRET")] {
+        if let Some(value) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            settings.entry(key).or_insert(value.into());
+        }
+    }
+    let credentials = settings.contains_key("client_id") || settings.contains_key("secret");
+    let aimed = settings.contains_key("environment") || settings.contains_key("base_url");
+    if !credentials && !aimed {
+        let sim = sandbox::start(args.simulator.config())
+            .map_err(|e| Failure::usage(format!("cannot start the local simulator: {e}")))?;
+        settings.insert("base_url".into(), sim.url().into());
+        settings.insert("client_id".into(), sandbox::DEFAULT_CLIENT_ID.into());
+        settings.insert("secret".into(), sandbox::DEFAULT_SECRET.into());
+        let description = format!(
+            "the local Plaid simulator at {} (no Plaid credentials are set: nothing left this machine)",
+            sim.url()
+        );
+        return Ok(Target {
+            settings: Value::Object(settings).to_string(),
+            simulator: Some(sim),
+            description,
+        });
+    }
+    let description = match (settings.get("base_url"), settings.get("environment")) {
+        (Some(url), _) => format!("{} (base_url)", url.as_str().unwrap_or("?")),
+        (None, Some(env)) => format!("Plaid {}", env.as_str().unwrap_or("?")),
+        (None, None) => "Plaid sandbox (the settings' default environment)".to_owned(),
+    };
+    Ok(Target { settings: Value::Object(settings).to_string(), simulator: None, description })
+}
+
+impl Target {
+    /// A retry needs an earlier attempt for its user and template: the embedded simulator gets a
+    /// failed one (a valid start for every strategy) unless the pair already has one.
+    pub fn seed(&self, input: &Value) {
+        let Some(sim) = &self.simulator else { return };
+        if let (Some(user), Some(template)) =
+            (input["client_user_id"].as_str(), input["template_id"].as_str())
+        {
+            if sim.session_count(user, template) == 0 {
+                sim.seed_attempt(user, template, Status::Failed, None);
+            }
+        }
+    }
+
+    /// The environment the settings name, for the preset's retry policy.
+    pub fn environment(&self) -> String {
+        serde_json::from_str::<Value>(&self.settings)
+            .ok()
+            .and_then(|s| s["environment"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| Environment::Sandbox.name().to_owned())
+    }
+}
+
+fn read_settings(path: &PathBuf) -> Result<Map<String, Value>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Failure::usage(format!("{} must hold a JSON object", path.display()))),
+        // serde's message gives the position, never the text: the file holds a secret.
+        Err(e) => Err(Failure::usage(format!("{} is not valid JSON ({e})", path.display()))),
+    }
+}

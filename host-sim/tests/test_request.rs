@@ -1,0 +1,215 @@
+//! `test-request` and `run` as a user drives them: the main job against the embedded simulator,
+//! exit codes by classification, canaries, and the worker loop over many inputs.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+use host_sim::sandbox::{self, FaultSet, Faults, SandboxConfig, Status};
+use serde_json::{json, Value};
+
+fn host_sim(args: &[&str]) -> Output {
+    let plugin = std::env::current_exe().unwrap().parent().unwrap().join("libplaid_idv_retry.so");
+    assert!(plugin.exists(), "{} is missing: run the workspace's tests (tests/run-all)", plugin.display());
+    Command::new(env!("CARGO_BIN_EXE_host-sim"))
+        .arg("--plugin")
+        .arg(plugin)
+        .args(args)
+        // Credentials from the developer's shell would aim the call at Plaid.
+        .env_remove("PLAID_CLIENT_ID")
+        .env_remove("PLAID_SECRET")
+        .output()
+        .unwrap()
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).display().to_string()
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("host-sim-tr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn every_example_completes_against_the_embedded_simulator() {
+    for name in ["reset.json", "custom-steps.json", "sandbox-test-user.json"] {
+        let out = host_sim(&["test-request", &example(name)]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stdout}{stderr}");
+        assert!(stdout.contains("local Plaid simulator"), "says where the call went: {stdout}");
+        assert!(stdout.contains("result       COMPLETED"), "{stdout}");
+        assert!(stdout.contains("PLAID-SECRET: ***"), "{stdout}");
+        assert!(stdout.contains("\"previous_attempt_id\": \"idv_"), "the response body is shown: {stdout}");
+    }
+}
+
+#[test]
+fn the_sandbox_test_user_passes_kyc_and_json_prints_the_task_result() {
+    let out = host_sim(&["test-request", &example("sandbox-test-user.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["status"], "COMPLETED");
+    assert_eq!(result["output"]["response"]["statusCode"], 200);
+    assert_eq!(result["output"]["response"]["body"]["kyc_check"]["status"], "success");
+}
+
+#[test]
+fn exit_codes_follow_the_classification() {
+    let invalid = temp_file(
+        "custom-without-steps.json",
+        r#"{"client_user_id":"u-1","template_id":"idvtmp_x","strategy":"custom"}"#,
+    );
+    let out = host_sim(&["test-request", invalid.to_str().unwrap()]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("/steps") && stdout.contains("nothing was sent"), "{stdout}");
+
+    let out = host_sim(&["test-request", &example("reset.json"), "--fault", "status=503"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).0);
+
+    let out = host_sim(&[
+        "test-request",
+        &example("reset.json"),
+        "--fault",
+        "drop_after_record",
+        "--fault-first",
+        "1",
+    ]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "a dropped answer is reconciled: {stdout}");
+    assert!(stdout.contains("reconciled"), "{stdout}");
+
+    let out = host_sim(&["test-request", "/nonexistent/input.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Canary credentials and personal data go in; the panel, stderr and (for the secret) the task
+/// result never give them back.
+#[test]
+fn canaries_never_reach_the_panel() {
+    const SECRET: &str = "canary-secret-5f1e9d";
+    let sim = sandbox::start(SandboxConfig { secret: SECRET.into(), ..SandboxConfig::default() }).unwrap();
+    let personal = [
+        "Canarygiven",
+        "Canaryfamily",
+        "canary.mail@example.com",
+        "+14155550123",
+        "1971-03-04",
+        "77 Canary Wharf Road",
+        "Canaryville",
+        "94107",
+        "123456788",
+    ];
+    let input = json!({
+        "client_user_id": "user-canary", "template_id": "idvtmp_canary", "strategy": "reset",
+        "user": {
+            "name": {"given_name": personal[0], "family_name": personal[1]},
+            "email_address": personal[2], "phone_number": personal[3], "date_of_birth": personal[4],
+            "address": {"street": personal[5], "city": personal[6], "region": "CA", "postal_code": personal[7], "country": "US"},
+            "id_number": {"type": "us_ssn", "value": personal[8]}
+        }
+    });
+    sim.seed_attempt("user-canary", "idvtmp_canary", Status::Failed, None);
+    let input_file = temp_file("canary-input.json", &input.to_string());
+    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": SECRET});
+    let settings_file = temp_file("canary-settings.json", &settings.to_string());
+    let args = ["test-request", input_file.to_str().unwrap(), "--settings", settings_file.to_str().unwrap()];
+
+    let out = host_sim(&args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(sim.session_count("user-canary", "idvtmp_canary"), 2, "one retry, once");
+    for canary in personal.iter().chain([&SECRET]) {
+        assert!(!stdout.contains(canary) && !stderr.contains(canary), "{canary} leaked:\n{stdout}{stderr}");
+    }
+    // The task result carries Plaid's answer as sent (the user's data included), never the secret.
+    let out = host_sim(&[&args[..], &["--json"]].concat());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+}
+
+#[test]
+fn run_completes_a_thousand_inputs_with_eight_workers() {
+    let sim = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
+    let mut lines = String::new();
+    for i in 0..1000 {
+        let user = format!("user-run-{i}");
+        sim.seed_attempt(&user, "idvtmp_run", Status::Failed, None);
+        let strategy = ["reset", "incomplete", "infer"][i % 3];
+        lines.push_str(
+            &json!({"client_user_id": user, "template_id": "idvtmp_run", "strategy": strategy}).to_string(),
+        );
+        lines.push('\n');
+    }
+    let inputs = temp_file("run-1000.jsonl", &lines);
+    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
+    let settings_file = temp_file("run-settings.json", &settings.to_string());
+    let out = host_sim(&[
+        "run",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--settings",
+        settings_file.to_str().unwrap(),
+        "--workers",
+        "8",
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary = &rows.last().unwrap()["summary"];
+    assert_eq!(summary["inputs"], 1000);
+    assert_eq!(summary["completed"], 1000);
+    assert_eq!(summary["attempts"], 1000);
+    assert_eq!(rows.len(), 1001);
+    for i in 0..1000 {
+        assert_eq!(
+            sim.session_count(&format!("user-run-{i}"), "idvtmp_run"),
+            2,
+            "user-run-{i}: exactly one new session"
+        );
+    }
+}
+
+/// Retryable failures are retried with the preset's policy; terminal ones never are.
+#[test]
+fn run_retries_what_is_retryable_and_nothing_else() {
+    let burst = Faults::first(1, "status=503".parse::<FaultSet>().unwrap());
+    let sim =
+        sandbox::start(SandboxConfig { rate_limit_per_minute: 0, faults: burst, ..SandboxConfig::default() })
+            .unwrap();
+    sim.seed_attempt("user-a", "idvtmp_r", Status::Failed, None);
+    let lines = [
+        json!({"client_user_id": "user-a", "template_id": "idvtmp_r", "strategy": "reset"}),
+        json!({"client_user_id": "user-nobody", "template_id": "idvtmp_r", "strategy": "reset"}),
+    ]
+    .map(|v| v.to_string())
+    .join("\n");
+    let inputs = temp_file("run-retry.jsonl", &lines);
+    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
+    let settings_file = temp_file("run-retry-settings.json", &settings.to_string());
+    let out = host_sim(&[
+        "run",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--settings",
+        settings_file.to_str().unwrap(),
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "one input has no earlier attempt: terminal. {stderr}");
+    let rows: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows[0]["result"]["status"], "COMPLETED");
+    assert_eq!(rows[0]["attempts"], 2, "the 503 was retried once");
+    assert_eq!(rows[1]["result"]["status"], "FAILED_WITH_TERMINAL_ERROR");
+    assert_eq!(rows[1]["attempts"], 1, "a terminal failure is never retried");
+    assert_eq!(sim.session_count("user-a", "idvtmp_r"), 2);
+}
