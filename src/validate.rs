@@ -90,7 +90,9 @@ pub fn report_json(text: &str) -> String {
     })
 }
 
-fn parse(text: &str) -> Result<Value, Issue> {
+/// The input text as JSON, or the one issue that stops it: too big, or not JSON. Execute parses
+/// with this too, so the two never disagree about an input.
+pub(crate) fn parse(text: &str) -> Result<Value, Issue> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(Issue::new(
             "",

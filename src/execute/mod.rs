@@ -41,17 +41,16 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
 }
 
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
-    let input: Value = match serde_json::from_str(input_text) {
+    // The same parse as `validate`: an input it reports invalid (not JSON, over the size cap)
+    // is never sent.
+    let input: Value = match validate::parse(input_text) {
         Ok(v) => v,
-        Err(e) => {
-            let why = format!(
-                "the input is not valid JSON (line {}, column {}); nothing was sent",
-                e.line(),
-                e.column()
-            );
-            let mut r = TaskResult::new(Status::Terminal, Some(why.clone()));
-            let issue = json!({"path": "", "message": why, "rule": "json"});
-            r.output.insert("validation".into(), json!({"valid": false, "errors": [issue], "warnings": []}));
+        Err(issue) => {
+            let why =
+                format!("the input is invalid ({}); nothing was sent", issue.message.trim_end_matches('.'));
+            let mut r = TaskResult::new(Status::Terminal, Some(why));
+            let report = validate::Report { valid: false, errors: vec![issue], warnings: Vec::new() };
+            r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
             return (r, Vec::new());
         }
     };
