@@ -49,3 +49,35 @@ fn execute_refuses_what_validate_refuses_and_sends_nothing() {
     }
     assert_eq!(server.requests().len(), 0, "nothing reached the server");
 }
+
+/// host-sim/tests/faults.rs (chaos): with `max_response_bytes` set low for the retry's answer,
+/// `/list` pages of a user with a few attempts were over the same cap, so every unknown outcome
+/// ended terminal ("reconciliation failed"). List pages are now read up to at least 1 MiB.
+#[test]
+fn a_low_body_cap_does_not_make_reconciliation_fail() {
+    use std::time::{Duration, SystemTime};
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let server = Server::start(move |request| {
+        if request.path.ends_with("/retry") {
+            return Reply::Close; // the attempt exists, its answer never came
+        }
+        let mut attempts: Vec<Value> = (0..6)
+            .map(|i| {
+                attempt(
+                    &format!("idv_old{i}"),
+                    (i > 0).then(|| format!("idv_old{}", i - 1)).as_deref(),
+                    hour_ago,
+                )
+            })
+            .collect();
+        attempts.push(attempt("idv_ours", Some("idv_old5"), SystemTime::now()));
+        Reply::json(
+            200,
+            &json!({"identity_verifications": attempts, "next_cursor": null, "request_id": "req-list"}),
+        )
+    });
+    let r = execute(&canary_input(), &settings(&server.url(), json!({"max_response_bytes": 1024})), &ctx());
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["output"]["reconciled"], true, "{r}");
+    assert_eq!(r["output"]["response"]["body"]["id"], "idv_ours", "{r}");
+}

@@ -31,6 +31,8 @@ use crate::settings::Settings;
 const ROUNDS: usize = 3;
 const ROUND_GAP: Duration = Duration::from_millis(750);
 const MAX_PAGES: usize = 20;
+/// List pages are read up to at least this, whatever `max_response_bytes` says (the default cap).
+const LIST_MIN_BODY_CAP: u64 = crate::settings::DEFAULT_MAX_RESPONSE_BYTES;
 /// Both clocks' one-second resolution, plus the skew estimate's own error.
 const TOLERANCE_SECONDS: i64 = 2;
 /// Without a `Date` header the skew is unknown: assume a few seconds either way.
@@ -128,6 +130,13 @@ fn list(
     for key in ["client_user_id", "template_id"] {
         body.insert(key.into(), input.get(key).cloned().unwrap_or(Value::Null));
     }
+    // A page's size is Plaid's page length times the user's attempts, nothing like the retry's
+    // answer: a cap set for the retry must not make the list unreadable and every unknown
+    // outcome terminal.
+    let settings = &Settings {
+        max_response_bytes: settings.max_response_bytes.max(LIST_MIN_BODY_CAP),
+        ..settings.clone()
+    };
     let mut listing = Listing { attempts: Vec::new(), request_id: None, skew_seconds: None };
     for _ in 0..MAX_PAGES {
         let request = PlaidRequest::new(settings, credentials, LIST_PATH, &Value::Object(body.clone()));
