@@ -82,23 +82,34 @@ impl Relay {
     /// Relays `listener`'s connections to `upstream`; the first `faulty` `/retry` requests get
     /// `fault`, everything else passes untouched.
     fn start(listener: TcpListener, upstream: SocketAddr, fault: Action, faulty: usize) -> Relay {
+        Relay::planned(listener, upstream, move |n| (n < faulty).then(|| fault.clone()))
+    }
+
+    /// Relays with `plan(n)` deciding the n-th `/retry` request's fault (`None`: untouched).
+    fn planned(
+        listener: TcpListener,
+        upstream: SocketAddr,
+        plan: impl Fn(usize) -> Option<Action> + Send + Sync + 'static,
+    ) -> Relay {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let injected = Arc::new(AtomicUsize::new(0));
         let retries = Arc::new(AtomicUsize::new(0));
         let count = injected.clone();
+        let plan = Arc::new(plan);
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (fault, retries, count) = (fault.clone(), retries.clone(), count.clone());
+                let (plan, retries, count) = (plan.clone(), retries.clone(), count.clone());
                 thread::spawn(move || {
                     let Some((head, path, body)) = read_request(&client) else { return };
-                    let action =
-                        if path.ends_with("/retry") && retries.fetch_add(1, Ordering::SeqCst) < faulty {
-                            count.fetch_add(1, Ordering::SeqCst);
-                            fault
-                        } else {
-                            Action::Forward(None)
-                        };
-                    relay(client, upstream, &head, &body, action);
+                    let planned = if path.ends_with("/retry") {
+                        plan(retries.fetch_add(1, Ordering::SeqCst))
+                    } else {
+                        None
+                    };
+                    if planned.is_some() {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    relay(client, upstream, &head, &body, planned.unwrap_or(Action::Forward(None)));
                 });
             }
         });
@@ -519,4 +530,82 @@ fn faults_that_leave_nothing_behind_are_retried_until_one_session_exists() {
 #[test]
 fn faults_after_the_attempt_was_recorded_are_reconciled_to_exactly_one_session() {
     run_matrix(|c| c.records);
+}
+
+/// Chaos: 16 engine workers, each running tasks for its own user through the engine's retry loop,
+/// while the relay breaks about four `/retry` requests in ten with a fault drawn from the matrix
+/// (recorded or not). Every task must complete with exactly one new session, the one following
+/// its user's earlier attempt: no session duplicated, none lost, none handed to another task.
+#[test]
+fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
+    const WORKERS: usize = 16;
+    let tasks: usize = std::env::var("CHAOS_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
+    let sandbox = simulator();
+    let faults: Vec<Action> = [
+        "drop_after_record",
+        "hang=0ms",
+        "status_after_record=502",
+        "truncate",
+        "html502",
+        "status=503",
+        "latency=3s",
+        "oversize=16384",
+    ]
+    .into_iter()
+    .map(|f| Action::Forward(Some(f)))
+    .chain([Action::ForwardThenAnswer(raw("200 OK", &[], NOT_UTF8))])
+    .collect();
+    // A fixed pseudo-random plan (splitmix64), so a failure replays.
+    let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), move |n| {
+        let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z % 10 < 4).then(|| faults[(z / 10) as usize % faults.len()].clone())
+    });
+    let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 12, backoff_rate: 1.0 };
+    let settings = task_settings(&relay.url);
+    let started = Instant::now();
+    let attempts: u32 = thread::scope(|s| {
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (sandbox, settings) = (&sandbox, settings.as_str());
+                s.spawn(move || {
+                    let mut attempts = 0;
+                    for t in 0..tasks {
+                        // A user per task: two retries of one user within reconciliation's
+                        // tolerance (a few seconds) are ambiguous by design, a terminal answer.
+                        let user = format!("user-chaos-{w}-{t}");
+                        let seeded = sandbox.seed_attempt(&user, TEMPLATE, Status::Failed, None);
+                        let mut input = canary_input();
+                        input["client_user_id"] = json!(user);
+                        let outcome =
+                            run_task(&plugin(), &input.to_string(), settings, policy, BUDGET).unwrap();
+                        let result = scanned(&outcome.result.to_string());
+                        assert_eq!(outcome.status(), Task::Completed, "{user}: {result}");
+                        let body = &result["output"]["response"]["body"];
+                        assert_eq!(body["client_user_id"], json!(user), "{result}");
+                        assert_eq!(body["previous_attempt_id"], json!(seeded), "{user}: {result}");
+                        assert_eq!(
+                            sandbox.session_count(&user, TEMPLATE),
+                            2,
+                            "{user}: one new session: {result}"
+                        );
+                        attempts += outcome.attempts;
+                    }
+                    attempts
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a worker failed")).sum()
+    });
+    // Per task its seed and its one new session, plus the simulator's own seeded attempt.
+    assert_eq!(sandbox.ledger().len(), WORKERS * tasks * 2 + 1, "one session per task, no more");
+    eprintln!(
+        "chaos: {WORKERS} workers × {tasks} tasks completed with {attempts} attempts in {:.1} s; \
+         {} faults injected, {} canary scans so far",
+        started.elapsed().as_secs_f64(),
+        relay.injected(),
+        SCANS.load(Ordering::Relaxed)
+    );
 }
