@@ -41,7 +41,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// The engine's deadline for one execute: the read timeout plus one second.
 const BUDGET: Duration = Duration::from_secs(2);
 /// Scheduling slack on a busy two-core machine.
-const SLACK: Duration = Duration::from_millis(250);
+const SLACK: Duration = Duration::from_millis(400);
 
 static SCANS: AtomicUsize = AtomicUsize::new(0);
 
