@@ -48,7 +48,7 @@ fn a_missing_or_foreign_plugin_is_one_line_and_exit_2() {
 /// `host-sim schema input | head -1`: the reader goes away early; host-sim ends quietly.
 #[test]
 fn a_closed_stdout_ends_quietly() {
-    use std::{io::Read, process::Stdio};
+    use std::process::Stdio;
     let mut child = host_sim()
         .arg("--plugin")
         .arg(plugin())
@@ -57,9 +57,8 @@ fn a_closed_stdout_ends_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = [0u8; 16];
-    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
-    // The pipe's read end is dropped here, before host-sim has written the whole schema.
+    // The reader is gone before host-sim (still loading the plugin) writes its first byte.
+    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
