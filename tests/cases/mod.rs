@@ -1,24 +1,13 @@
 //! Shared by the validation tests: the plugin as built by this `cargo test`, and the case table.
 #![allow(dead_code)] // each test binary uses its own part
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::path::PathBuf;
 
-use plaid_idv_retry::interface::{load, Plugin};
 use serde_json::Value;
 
-/// The `.so` cargo built for this test run, beside the test binary in target/<profile>/deps.
-pub fn plugin() -> Plugin {
-    static PLUGIN: OnceLock<Plugin> = OnceLock::new();
-    *PLUGIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary knows its path");
-        let path = exe.parent().expect("the test binary is in a directory").join(library_name());
-        load(&path).unwrap_or_else(|e| panic!("{e}"))
-    })
-}
-
-fn library_name() -> String {
-    format!("{}plaid_idv_retry{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
-}
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::plugin;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

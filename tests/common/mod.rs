@@ -16,8 +16,10 @@ pub fn plugin_path() -> PathBuf {
     library("plaid_idv_retry")
 }
 
+/// The plugin under test, loaded once per test process.
 pub fn plugin() -> Plugin {
-    interface::load(&plugin_path()).expect("the freshly built plugin loads")
+    static PLUGIN: OnceLock<Plugin> = OnceLock::new();
+    *PLUGIN.get_or_init(|| interface::load(&plugin_path()).unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// A fixture plugin from `tests/fixtures/<name>`, built once per test process into its own target

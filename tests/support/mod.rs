@@ -6,27 +6,19 @@
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{Shutdown, SocketAddr, TcpListener, TcpStream},
-    path::PathBuf,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc, Mutex, OnceLock,
+        Arc, Mutex,
     },
     thread,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry::interface::{load, Plugin};
 use serde_json::{json, Value};
 
-pub fn plugin() -> Plugin {
-    static PLUGIN: OnceLock<Plugin> = OnceLock::new();
-    *PLUGIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable path");
-        let dir = exe.parent().expect("deps dir");
-        let path: PathBuf = dir.join("libplaid_idv_retry.so");
-        load(&path).unwrap_or_else(|e| panic!("{e}"))
-    })
-}
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::plugin;
 
 /// One request as the server received it. Header names are lower-cased.
 #[derive(Debug, Clone)]
