@@ -114,6 +114,11 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
+    // A server keeps serving when whoever read its banner goes away; the other commands print
+    // and exit, and end quietly when their reader does (`host-sim schema input | head`).
+    if !matches!(cli.command, Command::Sandbox(_)) {
+        restore_sigpipe();
+    }
     // Loaded on first use: the sandbox is Plaid's side and runs where no plugin was built.
     let plugin = || locate::load(cli.plugin.as_deref());
     match cli.command {
@@ -149,6 +154,19 @@ fn validate(plugin: &Plugin, file: &str) -> Result<u8, Failure> {
         == true;
     print_json(&report)?;
     Ok(if valid { 0 } else { 1 })
+}
+
+/// Rust ignores SIGPIPE, so `println!` to a closed pipe panics; Unix tools just end instead.
+fn restore_sigpipe() {
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: `signal` with SIG_DFL is always valid; no handler of ours is replaced.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
 }
 
 /// Reads a file, or standard input for `-`.

@@ -54,6 +54,14 @@ impl SimulatorArgs {
     }
 }
 
+/// Prints a banner line; a reader that went away does not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Serves until the process is stopped.
 pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
     let config = SandboxConfig {
@@ -65,19 +73,19 @@ pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
     let faults = config.faults.clone();
     let sandbox =
         start(config.clone()).map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
-    println!("listening on {}", sandbox.url());
-    println!("client_id: {}", config.client_id);
+    say!("listening on {}", sandbox.url());
+    say!("client_id: {}", config.client_id);
     // A secret given on the command line is the user's; the default is a published local one.
-    println!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
-    println!("Plaid-Version: {}", super::PLAID_VERSION);
+    say!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
+    say!("Plaid-Version: {}", super::PLAID_VERSION);
     match config.rate_limit_per_minute {
-        0 => println!("rate limit: off"),
-        n => println!("rate limit: {n} requests a minute per client"),
+        0 => say!("rate limit: off"),
+        n => say!("rate limit: {n} requests a minute per client"),
     }
     if !faults.is_empty() {
         let b = &args.behaviour;
         let scope = b.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
-        println!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
+        say!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
     }
     if !sandbox.addr().ip().is_loopback() {
         eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sandbox.addr());

@@ -306,6 +306,9 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
     let n = sim.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = sim.ids.request_id();
     let (parts, body) = request.into_parts();
+    // Read before any fault answers: a server that answers and closes with the request still
+    // unread makes the kernel reset the connection, and the client may never see the answer.
+    let body = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
 
     let server_faults = sim.faults.for_request(n);
     let header_faults = match parts.headers.get(FAULT_HEADER).map(|v| v.to_str().map(str::parse::<FaultSet>))
@@ -356,7 +359,7 @@ async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response
 
     let reply = match refused {
         Some(reply) => reply,
-        None => match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        None => match body {
             Err(_) => Reply::error(
                 &PlaidError::invalid_body(format!(
                     "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
