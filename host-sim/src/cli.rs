@@ -49,6 +49,8 @@ pub enum Command {
     },
     /// Run the local Plaid-compatible simulator (no plugin needed).
     Sandbox(crate::sandbox::cli::SandboxArgs),
+    /// Measure the plugin against the simulator on loopback (see the README's Performance section).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,6 +124,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             print_json(&plugin()?.settings_preset(&options.to_string())?)
         }
         Command::Sandbox(args) => crate::sandbox::cli::run(&args),
+        Command::Bench(args) => crate::bench::run(cli.plugin.as_deref(), &args),
     }
 }
 
