@@ -37,7 +37,7 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     result.reason = result.reason.map(|r| redact::scrub(&r, &secrets));
     result.logs = result.logs.iter().map(|l| redact::scrub(l, &secrets)).collect();
-    Ok(result.to_value().to_string())
+    Ok(result.into_value().to_string())
 }
 
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
@@ -149,21 +149,22 @@ impl Call<'_> {
             }
             Class::Unknown(why) => self.unknown(why, Some(&received), logs),
         };
+        // A reconciled completion keeps the error only as the reason it was reconciled.
+        let error_fields = match result.status {
+            Status::Completed => Map::new(),
+            _ => outcome::plaid_error_fields(&received),
+        };
         if !result.output.contains_key("response") {
-            result
-                .output
-                .insert("response".into(), outcome::response_value(&received, request_id.as_deref()));
+            // Moves the parsed body into the output: it is the largest value a call handles.
+            result.output.insert("response".into(), outcome::response_value(received, request_id.as_deref()));
         }
         // The retry call's own id when Plaid gave one (what Plaid support asks for), else the list's.
         if let Some(id) = request_id {
             result.output.insert("request_id".into(), id.into());
         }
         result.output.entry("request_id").or_insert(Value::Null);
-        // A reconciled completion keeps the error only as the reason it was reconciled.
-        if result.status != Status::Completed {
-            for (k, v) in outcome::plaid_error_fields(&received) {
-                result.output.entry(k).or_insert(v);
-            }
+        for (k, v) in error_fields {
+            result.output.entry(k).or_insert(v);
         }
         result
     }
