@@ -129,7 +129,7 @@ impl Call<'_> {
                 self.answered(received, request_id, &mut logs)
             }
         };
-        result.output.insert("request".into(), request.echo());
+        result.output.insert("request".into(), request.into_echo());
         logs.push(format!("result: {}", result.status.name()));
         result.logs = logs;
         result
