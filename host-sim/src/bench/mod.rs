@@ -243,7 +243,7 @@ fn print_table(r: &Value) {
     let rows: [(&str, &str, String); 12] = [
         ("load_ms", "ms", format!("≤ 5: {}", verdict(n("load_ms") <= 5.0))),
         ("validate_minimal_us", "µs", String::new()),
-        ("validate_full_us", "µs", "≤ ajv / 2: host-sim/bench/ajv.mjs".into()),
+        ("validate_full_us", "µs", "≤ ajv / 2: host-sim/bench/validators".into()),
         ("execute_rps_1", "/s", "≥ 50× plaid-python, ≥ 10× plaid node: host-sim/bench/clients".into()),
         ("execute_rps_2", "/s", String::new()),
         (
