@@ -91,7 +91,7 @@ impl Plan {
 /// Raw clients tried for the simulator's ceiling; the best is reported.
 const SERVER_THREADS: [usize; 2] = [2, 8];
 /// Each throughput phase is measured in this many slices, taking turns with the others.
-const ROUNDS: u32 = 6;
+const ROUNDS: u32 = 10;
 
 pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<u8, Failure> {
     let path = locate::plugin_path(plugin_flag);
