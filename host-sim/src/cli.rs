@@ -54,6 +54,8 @@ pub enum Command {
     TestRequest(crate::test_request::TestRequestArgs),
     /// The engine's worker loop: execute every input line with the preset's retry policy.
     Run(crate::run::RunArgs),
+    /// Measure the plugin against the simulator on loopback (see the README's Performance section).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,6 +145,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sandbox(args) => crate::sandbox::cli::run(&args),
         Command::TestRequest(args) => crate::test_request::run(&plugin()?, &args),
         Command::Run(args) => crate::run::run(&plugin()?, &args),
+        Command::Bench(args) => crate::bench::run(cli.plugin.as_deref(), &args),
     }
 }
 

@@ -3,6 +3,7 @@
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
 //! - `cli`: the commands (inspect, schema, validate, preset, ...).
 
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod locate;

@@ -4,7 +4,7 @@
 //! the order here. Conductor-style engines retry `FAILED` and never retry
 //! `FAILED_WITH_TERMINAL_ERROR`; `retryable` says the same thing for engines that read a flag.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::response::Received;
 
@@ -42,15 +42,17 @@ impl TaskResult {
         TaskResult { status, output: Map::new(), reason, retry_after_seconds: None, logs: Vec::new() }
     }
 
-    pub fn to_value(&self) -> Value {
-        json!({
-            "status": self.status.name(),
-            "output": self.output,
-            "reasonForIncompletion": self.reason,
-            "retryable": self.status == Status::Failed,
-            "retry_after_seconds": self.retry_after_seconds,
-            "logs": self.logs,
-        })
+    /// Built by moving, not with `json!`: that copies every value through a serializer, and the
+    /// output holds the whole response body.
+    pub fn into_value(self) -> Value {
+        let mut result = Map::new();
+        result.insert("status".into(), self.status.name().into());
+        result.insert("output".into(), Value::Object(self.output));
+        result.insert("reasonForIncompletion".into(), self.reason.into());
+        result.insert("retryable".into(), (self.status == Status::Failed).into());
+        result.insert("retry_after_seconds".into(), self.retry_after_seconds.into());
+        result.insert("logs".into(), self.logs.into());
+        Value::Object(result)
     }
 }
 
@@ -76,7 +78,7 @@ const RATE_LIMIT_WAIT_SECONDS: f64 = 60.0;
 pub fn classify(received: &Received) -> Class {
     let status = received.status;
     let body = received.json_object();
-    let field = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(str::to_owned);
+    let field = |k: &str| body.and_then(|b| b.get(k)).and_then(Value::as_str).map(str::to_owned);
     let (error_type, error_code) = (field("error_type"), field("error_code"));
     let plaid = |t: &str, c: &str| format!("Plaid answered HTTP {status} {t}/{c}");
     if let (Some(t), Some(c)) = (&error_type, &error_code) {
@@ -153,13 +155,18 @@ pub fn plaid_error_fields(received: &Received) -> Map<String, Value> {
 
 /// `output.response`: status, the kept headers (always with `content-type` and
 /// `plaid-request-id`), and the body as Plaid sent it.
-pub fn response_value(received: &Received, request_id: Option<&str>) -> Value {
-    let mut headers = received.headers.clone();
+pub fn response_value(received: Received, request_id: Option<&str>) -> Value {
+    let status = received.status;
+    let (mut headers, body) = received.into_parts();
     headers.entry("content-type").or_insert(Value::Null);
     // Plaid does not document a request-id header; the body's `request_id` is authoritative
     // and fills the slot when no header carried it.
     headers.entry("plaid-request-id").or_insert(request_id.map(Value::from).unwrap_or(Value::Null));
-    json!({ "statusCode": received.status, "headers": headers, "body": received.body_value() })
+    let mut response = Map::new();
+    response.insert("statusCode".into(), status.into());
+    response.insert("headers".into(), Value::Object(headers));
+    response.insert("body".into(), body);
+    Value::Object(response)
 }
 
 pub fn request_id(received: &Received) -> Option<String> {
@@ -173,13 +180,14 @@ pub fn request_id(received: &Received) -> Option<String> {
 mod tests {
     use super::*;
     use crate::execute::response::BodyRead;
+    use serde_json::json;
 
     fn received(status: u16, body: &str, headers: &[(&str, &str)]) -> Received {
-        Received {
+        Received::new(
             status,
-            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect(),
-            body: BodyRead::Complete(body.as_bytes().to_vec()),
-        }
+            headers.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect(),
+            BodyRead::Complete(body.as_bytes().to_vec()),
+        )
     }
 
     fn error(t: &str, c: &str) -> String {

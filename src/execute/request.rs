@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{
     agent::{self, USER_AGENT},
@@ -85,13 +85,19 @@ impl PlaidRequest {
     }
 
     /// The request as sent, for the output and logs: the secret and personal fields masked.
-    pub fn echo(&self) -> Value {
+    /// Built by moving, not with `json!`, which would copy the body through a serializer.
+    pub fn into_echo(self) -> Value {
         let mut headers: Map<String, Value> =
-            self.headers.iter().map(|(k, v)| ((*k).to_owned(), Value::from(v.as_str()))).collect();
+            self.headers.into_iter().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
         if self.secret.is_some() {
             headers.insert("PLAID-SECRET".into(), redact::MASK.into());
         }
-        json!({ "method": "POST", "url": self.url, "headers": headers, "body": self.masked_body })
+        let mut echo = Map::new();
+        echo.insert("method".into(), "POST".into());
+        echo.insert("url".into(), self.url.into());
+        echo.insert("headers".into(), Value::Object(headers));
+        echo.insert("body".into(), self.masked_body);
+        Value::Object(echo)
     }
 
     /// Sends the request and reads the answer, never past `context.deadline`.

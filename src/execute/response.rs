@@ -28,6 +28,9 @@ pub struct Received {
     /// Lower-case name → value, only the headers `KEPT_HEADERS` names.
     pub headers: Map<String, Value>,
     pub body: BodyRead,
+    /// A complete, non-empty body parsed once: classification, the request id, the output and
+    /// reconciliation all read it, and parsing a body is most of what a call costs us.
+    json: Option<Result<Value, serde_json::Error>>,
 }
 
 #[derive(Debug)]
@@ -65,7 +68,7 @@ pub fn receive(result: Result<Response<Body>, ureq::Error>, wrote: bool, limit: 
         .collect();
     let status = response.status().as_u16();
     let body = read_body(response.body_mut(), limit);
-    Exchange::Received(Received { status, headers, body })
+    Exchange::Received(Received::new(status, headers, body))
 }
 
 fn read_body(body: &mut Body, limit: u64) -> BodyRead {
@@ -95,27 +98,31 @@ fn describe(e: &ureq::Error) -> String {
 }
 
 impl Received {
-    /// The body as the engine gets it: parsed JSON when it is JSON, else the text (invalid UTF-8
-    /// replaced), else nothing.
-    pub fn body_value(&self) -> Value {
-        match &self.body {
-            BodyRead::Complete(bytes) if bytes.is_empty() => Value::Null,
-            BodyRead::Complete(bytes) => serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(bytes).into_owned())),
-            BodyRead::Truncated { received, .. } => {
-                Value::from(String::from_utf8_lossy(received).into_owned())
+    pub fn new(status: u16, headers: Map<String, Value>, body: BodyRead) -> Self {
+        let json = match &body {
+            BodyRead::Complete(bytes) if !bytes.is_empty() => Some(serde_json::from_slice(bytes)),
+            _ => None,
+        };
+        Received { status, headers, body, json }
+    }
+
+    /// The kept headers, and the body as the engine gets it: parsed JSON when it is JSON, else
+    /// the text (invalid UTF-8 replaced), else nothing.
+    pub fn into_parts(self) -> (Map<String, Value>, Value) {
+        let body = match (self.body, self.json) {
+            (_, Some(Ok(value))) => value,
+            (BodyRead::Complete(bytes), Some(Err(_))) | (BodyRead::Truncated { received: bytes, .. }, _) => {
+                Value::from(String::from_utf8_lossy(&bytes).into_owned())
             }
-            BodyRead::TooLarge { .. } => Value::Null,
-        }
+            _ => Value::Null,
+        };
+        (self.headers, body)
     }
 
     /// A complete body that is a JSON object: Plaid's only answer shape.
-    pub fn json_object(&self) -> Option<Map<String, Value>> {
-        match &self.body {
-            BodyRead::Complete(bytes) => match serde_json::from_slice(bytes) {
-                Ok(Value::Object(map)) => Some(map),
-                _ => None,
-            },
+    pub fn json_object(&self) -> Option<&Map<String, Value>> {
+        match &self.json {
+            Some(Ok(Value::Object(map))) => Some(map),
             _ => None,
         }
     }
@@ -144,15 +151,15 @@ impl Received {
             BodyRead::Truncated { received, cause } => {
                 Some(format!("the response body was cut off after {} bytes: {cause}", received.len()))
             }
-            BodyRead::Complete(bytes) if bytes.is_empty() => Some("the response body is empty".into()),
-            BodyRead::Complete(bytes) => match serde_json::from_slice::<Value>(bytes) {
-                Ok(Value::Object(_)) => None,
-                Ok(_) => Some("the response body is JSON but not an object".into()),
-                Err(e) if e.is_eof() => Some(format!("the response body is truncated JSON ({} bytes)", bytes.len())),
-                Err(_) if std::str::from_utf8(bytes).is_err() => {
+            BodyRead::Complete(bytes) => match &self.json {
+                None => Some("the response body is empty".into()),
+                Some(Ok(Value::Object(_))) => None,
+                Some(Ok(_)) => Some("the response body is JSON but not an object".into()),
+                Some(Err(e)) if e.is_eof() => Some(format!("the response body is truncated JSON ({} bytes)", bytes.len())),
+                Some(Err(_)) if std::str::from_utf8(bytes).is_err() => {
                     Some(format!("the response body is not UTF-8 text ({content_type})"))
                 }
-                Err(_) => Some(format!("the response body is not JSON ({content_type}); a proxy or load balancer may have answered instead of Plaid")),
+                Some(Err(_)) => Some(format!("the response body is not JSON ({content_type}); a proxy or load balancer may have answered instead of Plaid")),
             },
         }
     }
