@@ -12,7 +12,8 @@
 //! - `manifest`, `schema`: what the plugin says about itself, and the embedded JSON Schemas.
 //! - `validate`: the input validation report (schema compiled once, shared by all threads).
 //! - `settings`, `preset`: the engine's settings for the task, and the pre-filled HTTP task.
-//! - `execute`: the call to Plaid, its classification, duplicate safety and redaction.
+//! - `execute`: the call to Plaid (one shared agent), its classification and duplicate safety.
+//! - `redact`: masking the secret and personal fields wherever a request is echoed or logged.
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
