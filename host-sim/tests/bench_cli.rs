@@ -1,22 +1,12 @@
 //! `host-sim bench --json`: every key of the README's Performance table, with values of the right
 //! kind. The shape only: speed is measured on purpose, in release (see the README), never asserted.
 
-use std::{path::PathBuf, process::Command};
+use std::process::Command;
 
 use serde_json::Value;
 
-/// The plugin `cargo test --workspace` built beside this test binary.
-fn plugin() -> Option<PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let lib = format!("{}plaid_idv_retry{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
-    let path = exe.parent().unwrap().join(lib);
-    if plaid_idv_retry::interface::load(&path).is_ok() {
-        return Some(path);
-    }
-    assert!(std::env::var_os("CI").is_none(), "no plugin at {}: run cargo test --workspace", path.display());
-    eprintln!("skipped: the plugin is not built; run cargo test --workspace (or tests/run-all)");
-    None
-}
+#[path = "../../tests/common/mod.rs"]
+mod common;
 
 const RATES: [&str; 5] = ["execute_rps_1", "execute_rps_2", "execute_rps_8", "raw_rps_1", "server_rps"];
 const TIMES: [&str; 5] =
@@ -24,7 +14,7 @@ const TIMES: [&str; 5] =
 
 #[test]
 fn quick_json_run_prints_every_key() {
-    let Some(plugin) = plugin() else { return };
+    let plugin = common::plugin_path();
     let out = Command::new(env!("CARGO_BIN_EXE_host-sim"))
         .arg("--plugin")
         .arg(&plugin)

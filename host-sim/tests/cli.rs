@@ -6,12 +6,10 @@ fn host_sim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_host-sim"))
 }
 
-/// The plugin `cargo test --workspace` just built, beside this test binary in `deps/`.
-fn plugin() -> PathBuf {
-    let path = std::env::current_exe().unwrap().parent().unwrap().join("libplaid_idv_retry.so");
-    assert!(path.exists(), "{} is missing: run the workspace's tests (tests/run-all)", path.display());
-    path
-}
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use common::plugin_path as plugin;
 
 #[test]
 fn inspect_prints_the_manifest() {

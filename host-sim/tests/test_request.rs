@@ -9,12 +9,13 @@ use std::{
 use host_sim::sandbox::{self, FaultSet, Faults, SandboxConfig, Status};
 use serde_json::{json, Value};
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 fn host_sim(args: &[&str]) -> Output {
-    let plugin = std::env::current_exe().unwrap().parent().unwrap().join("libplaid_idv_retry.so");
-    assert!(plugin.exists(), "{} is missing: run the workspace's tests (tests/run-all)", plugin.display());
     Command::new(env!("CARGO_BIN_EXE_host-sim"))
         .arg("--plugin")
-        .arg(plugin)
+        .arg(common::plugin_path())
         .args(args)
         // Credentials from the developer's shell would aim the call at Plaid.
         .env_remove("PLAID_CLIENT_ID")
@@ -33,6 +34,12 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
     path
+}
+
+/// Settings pointing at an in-process simulator with its default credentials.
+fn settings_for(sim: &sandbox::Sandbox, name: &str) -> PathBuf {
+    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
+    temp_file(name, &settings.to_string())
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -150,8 +157,7 @@ fn run_completes_a_thousand_inputs_with_eight_workers() {
         lines.push('\n');
     }
     let inputs = temp_file("run-1000.jsonl", &lines);
-    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
-    let settings_file = temp_file("run-settings.json", &settings.to_string());
+    let settings_file = settings_for(&sim, "run-settings.json");
     let out = host_sim(&[
         "run",
         "--inputs",
@@ -194,8 +200,7 @@ fn run_retries_what_is_retryable_and_nothing_else() {
     .map(|v| v.to_string())
     .join("\n");
     let inputs = temp_file("run-retry.jsonl", &lines);
-    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
-    let settings_file = temp_file("run-retry-settings.json", &settings.to_string());
+    let settings_file = settings_for(&sim, "run-retry-settings.json");
     let out = host_sim(&[
         "run",
         "--inputs",

@@ -7,19 +7,8 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-/// The plugin `cargo test --workspace` built beside this test binary.
-fn plugin() -> Option<PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let lib = format!("{}plaid_idv_retry{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
-    let path = exe.parent().unwrap().join(lib);
-    // `cargo test -p host-sim` alone leaves the interface-only build of the library there.
-    if plaid_idv_retry::interface::load(&path).is_ok() {
-        return Some(path);
-    }
-    assert!(std::env::var_os("CI").is_none(), "no plugin at {}: run cargo test --workspace", path.display());
-    eprintln!("skipped: the plugin is not built; run cargo test --workspace (or tests/run-all)");
-    None
-}
+#[path = "../../tests/common/mod.rs"]
+mod common;
 
 fn validate(plugin: &PathBuf, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_host-sim"))
@@ -42,7 +31,7 @@ fn report(out: &Output) -> serde_json::Value {
 
 #[test]
 fn exit_codes_follow_the_report() {
-    let Some(plugin) = plugin() else { return };
+    let plugin = common::plugin_path();
     let valid =
         validate(&plugin, &[], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"reset"}"#);
     assert_eq!(valid.status.code(), Some(0));

@@ -34,7 +34,7 @@
 pub mod cli;
 mod errors;
 pub mod faults;
-mod ids;
+pub(crate) mod ids;
 mod limit;
 mod model;
 mod plaid;
