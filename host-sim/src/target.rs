@@ -23,7 +23,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
     /// How the embedded simulator behaves, when one is started.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Embedded simulator (no credentials and no --env/--base-url)")]
     pub simulator: SimulatorArgs,
 }
 
