@@ -30,11 +30,11 @@ pub struct RunArgs {
     /// Worker threads sharing the plugin.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
-    #[command(flatten)]
-    pub target: TargetArgs,
     /// Print one result a line (JSON) and the summary as the last line.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<u8, Failure> {

@@ -21,11 +21,11 @@ pub struct TestRequestArgs {
     /// The task input: a JSON file, or - for standard input.
     #[arg(default_value = "-")]
     pub file: String,
-    #[command(flatten)]
-    pub target: TargetArgs,
     /// Print the task result as JSON instead of the panel.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 pub fn run(plugin: &Plugin, args: &TestRequestArgs) -> Result<u8, Failure> {
