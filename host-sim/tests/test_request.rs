@@ -36,10 +36,14 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     path
 }
 
-/// Settings pointing at an in-process simulator with its default credentials.
-fn settings_for(sim: &sandbox::Sandbox, name: &str) -> PathBuf {
+/// `host-sim run --json` over `lines` (JSONL) against an in-process simulator with its default
+/// credentials.
+fn run_json(sim: &sandbox::Sandbox, name: &str, lines: &str, extra: &[&str]) -> Output {
+    let inputs = temp_file(&format!("{name}.jsonl"), lines);
     let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
-    temp_file(name, &settings.to_string())
+    let settings_file = temp_file(&format!("{name}-settings.json"), &settings.to_string());
+    let paths = [inputs.to_str().unwrap(), settings_file.to_str().unwrap()];
+    host_sim(&[&["run", "--inputs", paths[0], "--settings", paths[1], "--json"], extra].concat())
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -156,18 +160,7 @@ fn run_completes_a_thousand_inputs_with_eight_workers() {
         );
         lines.push('\n');
     }
-    let inputs = temp_file("run-1000.jsonl", &lines);
-    let settings_file = settings_for(&sim, "run-settings.json");
-    let out = host_sim(&[
-        "run",
-        "--inputs",
-        inputs.to_str().unwrap(),
-        "--settings",
-        settings_file.to_str().unwrap(),
-        "--workers",
-        "8",
-        "--json",
-    ]);
+    let out = run_json(&sim, "run-1000", &lines, &["--workers", "8"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let rows: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -199,16 +192,7 @@ fn run_retries_what_is_retryable_and_nothing_else() {
     ]
     .map(|v| v.to_string())
     .join("\n");
-    let inputs = temp_file("run-retry.jsonl", &lines);
-    let settings_file = settings_for(&sim, "run-retry-settings.json");
-    let out = host_sim(&[
-        "run",
-        "--inputs",
-        inputs.to_str().unwrap(),
-        "--settings",
-        settings_file.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = run_json(&sim, "run-retry", &lines, &[]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(3), "one input has no earlier attempt: terminal. {stderr}");
     let rows: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
