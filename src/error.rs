@@ -2,22 +2,22 @@
 
 use std::fmt;
 
-use crate::interface::PluginError;
+use plaid_idv_retry_interface::{ErrorCode, PluginError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Error {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error { code, message: message.into() }
     }
 
     /// Malformed JSON: serde's message gives line and column but never echoes the text.
     pub fn invalid_json(what: &str, e: &serde_json::Error) -> Self {
-        Error::new("invalid_json", format!("{what} is not valid JSON ({e})"))
+        Error::new(ErrorCode::InvalidJson, format!("{what} is not valid JSON ({e})"))
     }
 }
 
@@ -31,6 +31,6 @@ impl std::error::Error for Error {}
 
 impl From<Error> for PluginError {
     fn from(e: Error) -> Self {
-        PluginError { code: e.code.into(), message: e.message.into() }
+        PluginError::new(e.code, e.message)
     }
 }

@@ -12,11 +12,9 @@ use abi_stable::{
     std_types::{RResult, RStr},
 };
 
-use crate::{
-    error::Error,
-    interface::{PluginError, PluginModule, PluginModuleRef, PluginResult},
-    manifest, preset, schema, validate,
-};
+use plaid_idv_retry_interface::{ErrorCode, PluginError, PluginModule, PluginModuleRef, PluginResult};
+
+use crate::{error::Error, manifest, preset, schema, validate};
 
 #[export_root_module]
 pub fn root_module() -> PluginModuleRef {
@@ -72,10 +70,10 @@ fn guard(function: &str, f: impl FnOnce() -> Result<String, Error>) -> PluginRes
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(text)) => RResult::ROk(text.into()),
         Ok(Err(e)) => RResult::RErr(e.into()),
-        Err(_) => RResult::RErr(PluginError {
-            code: "internal_panic".into(),
-            message: format!("{function} failed with an internal error; the plugin is still usable").into(),
-        }),
+        Err(_) => RResult::RErr(PluginError::new(
+            ErrorCode::InternalPanic,
+            format!("{function} failed with an internal error; the plugin is still usable"),
+        )),
     }
 }
 

@@ -5,9 +5,11 @@
 //! preset for the engine's HTTP task, and an `execute` that performs the call safely.
 //!
 //! The map of the crate:
-//! - [`interface`]: the stable ABI (root module, shared types) and the loader hosts use. It
-//!   depends on nothing else here: hosts call only this and the loaded library.
-//! - `export`: the root module this library exports; every function runs behind a panic guard.
+//! The stable ABI, the loader hosts use and the vocabulary of the documents live in the
+//! `plaid-idv-retry-interface` crate: hosts depend on that alone and load this library's `.so`.
+//!
+//! - `export`: the interface's root module, as this library exports it; every function runs
+//!   behind a panic guard.
 //! - `error`: the crate's one error type.
 //! - `manifest`, `schema`: what the plugin says about itself, and the embedded JSON Schemas.
 //! - `validate`: the input validation report (schema compiled once, shared by all threads).
@@ -15,16 +17,6 @@
 //! - `execute`: the call to Plaid (one shared agent), its classification and duplicate safety.
 //! - `redact`: masking the secret and personal fields wherever a request is echoed or logged.
 //!
-//! A host uses it like this (the path is wherever the engine keeps plugins):
-//!
-//! ```no_run
-//! let plugin = plaid_idv_retry::interface::load("target/release/libplaid_idv_retry.so".as_ref())?;
-//! println!("{}", plugin.manifest()?);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-
-pub mod interface;
-
 mod error;
 mod execute;
 mod export;

@@ -4,7 +4,9 @@ use std::sync::OnceLock;
 
 use serde_json::json;
 
-use crate::{interface::ABI_VERSION, schema};
+use plaid_idv_retry_interface::ABI_VERSION;
+
+use crate::schema;
 
 pub const TASK_ID: &str = "plaid.identity_verification.retry";
 pub const PLAID_PATH: &str = "/identity_verification/retry";

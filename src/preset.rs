@@ -15,17 +15,13 @@
 
 use serde_json::{json, Map, Value};
 
+use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode};
+
 use crate::{
     error::Error,
     manifest::{PLAID_PATH, PLAID_VERSION, TASK_ID},
-    settings::{field_name, Environment, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
+    settings::{field_name, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Seed,
-    Conductor,
-}
 
 /// The task input fields mapped into the body, in the order Plaid documents them.
 const INPUT_FIELDS: [&str; 6] =
@@ -62,7 +58,7 @@ pub fn settings_preset(options: &str) -> Result<String, Error> {
 }
 
 fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
-    let invalid = |m: String| Error::new("invalid_options", m);
+    let invalid = |m: String| Error::new(ErrorCode::InvalidOptions, m);
     let value: Value = if text.trim().is_empty() {
         Value::Object(Map::new())
     } else {
@@ -73,16 +69,16 @@ fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
     for (key, value) in object {
         match key.as_str() {
             "environment" => {
-                environment = value.as_str().and_then(Environment::parse).ok_or_else(|| {
+                environment = value.as_str().and_then(|e| e.parse().ok()).ok_or_else(|| {
                     invalid("options.environment must be \"sandbox\" or \"production\"".into())
                 })?
             }
             "dialect" => {
-                dialect = match value.as_str() {
-                    Some("seed") => Dialect::Seed,
-                    Some("conductor") => Dialect::Conductor,
-                    _ => return Err(invalid("options.dialect must be \"seed\" or \"conductor\"".into())),
-                }
+                dialect = value
+                    .as_str()
+                    .ok_or_else(|| "must be a string".to_owned())
+                    .and_then(str::parse)
+                    .map_err(|why| invalid(format!("options.dialect {why}")))?
             }
             other => {
                 return Err(invalid(format!(
@@ -122,7 +118,7 @@ fn seed(environment: Environment) -> Value {
         "description": format!(
             "Retry a Plaid Identity Verification ({}). Optional inputs left out are sent as null, which Plaid \
              accepts for steps, user and is_shareable.",
-            environment.name()
+            environment.as_str()
         ),
         "httpRequest": {
             "url": url(environment),
@@ -172,7 +168,7 @@ fn conductor(environment: Environment) -> Value {
             "description": format!(
                 "Plaid /identity_verification/retry ({}). Conductor's HTTP task retries every failure, a 400 \
                  included, and each successful retry is a billed session: keep retryCount small.",
-                environment.name()
+                environment.as_str()
             ),
             "retryCount": MAX_ATTEMPTS - 1,
             "retryLogic": "EXPONENTIAL_BACKOFF",

@@ -7,10 +7,10 @@ use std::{fmt, net::IpAddr, time::Duration};
 use serde_json::{Map, Value};
 use ureq::http::Uri;
 
+use plaid_idv_retry_interface::{Environment, ErrorCode};
+
 use crate::{error::Error, manifest::PLAID_VERSION};
 
-pub const SANDBOX_URL: &str = "https://sandbox.plaid.com";
-pub const PRODUCTION_URL: &str = "https://production.plaid.com";
 const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 
 pub const DEFAULT_CONNECTION_TIMEOUT_SECONDS: f64 = 5.0;
@@ -18,36 +18,6 @@ pub const DEFAULT_READ_TIMEOUT_SECONDS: f64 = 10.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (1024, 16 * 1024 * 1024);
 const CREDENTIAL_MAX_LEN: usize = 256;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Sandbox,
-    Production,
-}
-
-impl Environment {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "sandbox" => Some(Environment::Sandbox),
-            "production" => Some(Environment::Production),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Environment::Sandbox => "sandbox",
-            Environment::Production => "production",
-        }
-    }
-
-    pub fn base_url(self) -> &'static str {
-        match self {
-            Environment::Sandbox => SANDBOX_URL,
-            Environment::Production => PRODUCTION_URL,
-        }
-    }
-}
 
 /// A credential that never prints: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -109,7 +79,7 @@ impl Settings {
         for (key, value) in object {
             match key.as_str() {
                 "environment" => {
-                    settings.environment = value.as_str().and_then(Environment::parse).ok_or_else(|| {
+                    settings.environment = value.as_str().and_then(|e| e.parse().ok()).ok_or_else(|| {
                         invalid("settings.environment must be \"sandbox\" or \"production\"")
                     })?
                 }
@@ -154,7 +124,7 @@ impl Settings {
 }
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::new("invalid_settings", message)
+    Error::new(ErrorCode::InvalidSettings, message)
 }
 
 /// A key is not a value, but it is still outside text: quote it, short and printable.
@@ -275,12 +245,15 @@ mod tests {
     #[test]
     fn defaults_are_sandbox_with_documented_timeouts() {
         let s = parse(json!({})).unwrap();
-        assert_eq!(s.base_url, SANDBOX_URL);
+        assert_eq!(s.base_url, "https://sandbox.plaid.com");
         assert_eq!(s.connection_timeout, Duration::from_secs(5));
         assert_eq!(s.read_timeout, Duration::from_secs(10));
         assert_eq!(s.plaid_version, "2020-09-14");
         assert!(s.reconcile_unknown_outcomes);
-        assert_eq!(parse(json!({"environment": "production"})).unwrap().base_url, PRODUCTION_URL);
+        assert_eq!(
+            parse(json!({"environment": "production"})).unwrap().base_url,
+            "https://production.plaid.com"
+        );
     }
 
     #[test]

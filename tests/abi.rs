@@ -9,7 +9,7 @@ mod next_interface;
 use std::{path::Path, process::Command, sync::Arc, thread};
 
 use abi_stable::library::{lib_header_from_path, AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
-use plaid_idv_retry::interface::{self, PluginModuleRef, ABI_VERSION};
+use plaid_idv_retry_interface::{self as interface, PluginModuleRef, ABI_VERSION};
 use serde_json::Value;
 
 fn json(text: &str) -> Value {

@@ -56,7 +56,7 @@ fn report(target: &str, started: Instant) {
 }
 
 /// A plugin error must be one of `allowed`, one line, and never a caught panic.
-fn check_error(e: &plaid_idv_retry::interface::PluginError, allowed: &[&str]) -> Result<(), TestCaseError> {
+fn check_error(e: &plaid_idv_retry_interface::PluginError, allowed: &[&str]) -> Result<(), TestCaseError> {
     prop_assert_ne!(e.code.as_str(), "internal_panic", "a panic was caught: {}", e);
     prop_assert!(allowed.contains(&e.code.as_str()), "unexpected error code: {}", e);
     prop_assert!(!e.message.contains('\n'), "one line: {}", e);

@@ -8,7 +8,7 @@ use std::{
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
-use plaid_idv_retry::interface::Plugin;
+use plaid_idv_retry_interface::Plugin;
 
 use crate::locate;
 

@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry::interface::{Plugin, PluginError};
+use plaid_idv_retry_interface::{Plugin, PluginError};
 use serde_json::{json, Value};
 
 /// The seed host's `retry` block: wait `interval × backoff_rate^n` before attempt n+2.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use plaid_idv_retry::interface::{self, LoadError, Plugin};
+use plaid_idv_retry_interface::{self as interface, LoadError, Plugin};
 
 pub const ENV_VAR: &str = "PLAID_IDV_RETRY_PLUGIN";
 pub const FILE_NAME: &str = "libplaid_idv_retry.so";

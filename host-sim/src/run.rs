@@ -12,7 +12,7 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry::interface::Plugin;
+use plaid_idv_retry_interface::Plugin;
 use serde_json::{json, Value};
 
 use crate::{

@@ -4,7 +4,7 @@
 use std::{fmt::Write as _, time::Duration, time::Instant};
 
 use clap::Args;
-use plaid_idv_retry::interface::Plugin;
+use plaid_idv_retry_interface::Plugin;
 use serde_json::Value;
 
 use crate::{

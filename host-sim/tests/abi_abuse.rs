@@ -11,7 +11,7 @@ use std::{
     process::Command,
 };
 
-use plaid_idv_retry::interface;
+use plaid_idv_retry_interface as interface;
 
 /// Each bad library with the cause its refusal must name. Built fresh in a scratch directory.
 fn impostors(dir: &Path) -> Vec<(PathBuf, &'static str)> {

@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use plaid_idv_retry_interface::ErrorCode;
 use serde_json::Value;
 
 use super::clock::now_unix_ms;
@@ -24,7 +25,7 @@ pub struct Context {
 impl Context {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, Error> {
         let started = Instant::now();
-        let invalid = |m: &str| Error::new("invalid_context", m.to_owned());
+        let invalid = |m: &str| Error::new(ErrorCode::InvalidContext, m.to_owned());
         let value: Value = if text.trim().is_empty() {
             Value::Object(Default::default())
         } else {

@@ -102,7 +102,7 @@ impl Call<'_> {
             "attempt {}: POST {} ({})",
             self.context.attempt,
             request.url,
-            self.settings.environment.name()
+            self.settings.environment.as_str()
         )];
         let mut result = match exchange {
             Exchange::NotSent { cause } => {

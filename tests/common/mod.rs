@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, process::Command, sync::OnceLock};
 
-use plaid_idv_retry::interface::{self, Plugin};
+use plaid_idv_retry_interface::{self as interface, Plugin};
 
 /// `cargo test` builds the workspace's cdylibs into `target/<profile>/deps`, beside the test
 /// binaries, and does not always copy them up: a stale one may sit in `target/<profile>`.

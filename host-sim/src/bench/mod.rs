@@ -33,7 +33,7 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry::interface::{self, Plugin};
+use plaid_idv_retry_interface::{self as interface, Plugin};
 use serde_json::{json, Value};
 
 use crate::{

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use plaid_idv_retry::interface::Plugin;
+use plaid_idv_retry_interface::Plugin;
 use serde_json::{json, Value};
 use ureq::{config::AutoHeaderValue, Agent};
 

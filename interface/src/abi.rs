@@ -1,0 +1,100 @@
+//! The ABI between a workflow engine (the host) and the plugin, on one screen.
+//!
+//! Everything crossing the boundary is an FFI-safe abi_stable type; documents travel as JSON text
+//! (`RStr` in, `RResult<RString, PluginError>` out).
+//!
+//! How the ABI may grow: append new functions *after* `execute`, the `last_prefix_field`. An older
+//! host then still loads a newer plugin and simply never sees the new fields; a newer host reads
+//! them through accessors that return `None` for an older plugin. abi_stable's checked loader
+//! refuses a plugin with *fewer* fields than the host's type ("too many fields", upstream #118), so
+//! a newer host must keep a frozen copy of each earlier `PluginModule` and retry the load with it
+//! (see `load`). A change to an existing field is a new major `ABI_VERSION` (and a new major
+//! version of this crate, which abi_stable also records in every layout).
+#![allow(non_camel_case_types)] // the derive generates `PluginModule_Prefix` and friends
+
+use std::fmt;
+
+use abi_stable::{
+    declare_root_module_statics,
+    library::RootModule,
+    sabi_types::VersionStrings,
+    std_types::{RResult, RStr, RString},
+    StableAbi,
+};
+
+use crate::ErrorCode;
+
+/// Semver of the interface, not of the plugin: plugin releases keep it while the layout holds.
+/// Its major is this crate's major (a test holds them together).
+pub const ABI_VERSION: &str = "1.0.0";
+
+/// A failure of the plugin itself (arguments the engine got wrong, a caught panic), as opposed
+/// to a failed task, which `execute` reports inside its task result.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, PartialEq, Eq)]
+pub struct PluginError {
+    /// An [`ErrorCode`] keyword, e.g. `invalid_settings`, `internal_panic`.
+    pub code: RString,
+    /// One sentence for a person; never carries a secret or personal value.
+    pub message: RString,
+}
+
+impl PluginError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        PluginError { code: code.as_str().into(), message: message.into().into() }
+    }
+
+    /// The code as this host knows it; `None` for a code from a newer plugin.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.code.as_str().parse().ok()
+    }
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for PluginError {}
+
+/// Every function answers a JSON document or a `PluginError`.
+pub type PluginResult = RResult<RString, PluginError>;
+
+/// The root module a plugin exports with `#[export_root_module]`.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]
+pub struct PluginModule {
+    /// Plugin name and version, ABI version, the task offered and the hash of each schema.
+    pub manifest: extern "C" fn() -> PluginResult,
+    pub input_schema: extern "C" fn() -> PluginResult,
+    pub output_schema: extern "C" fn() -> PluginResult,
+    pub settings_schema: extern "C" fn() -> PluginResult,
+    /// `options`: `{"environment": Environment, "dialect": Dialect}`, both optional.
+    pub settings_preset: extern "C" fn(options: RStr<'_>) -> PluginResult,
+    /// The validation report `{"valid", "errors", "warnings"}` of a task input.
+    pub validate: extern "C" fn(input: RStr<'_>) -> PluginResult,
+    /// Performs the call; answers the [`TaskResult`](crate::TaskResult) the engine acts on.
+    /// The last field every plugin of ABI 1 has: functions added later go after it.
+    #[sabi(last_prefix_field)]
+    pub execute: extern "C" fn(input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult,
+}
+
+impl RootModule for PluginModuleRef {
+    declare_root_module_statics! {PluginModuleRef}
+    const BASE_NAME: &'static str = "plaid_idv_retry";
+    const NAME: &'static str = "plaid_idv_retry";
+    const VERSION_STRINGS: VersionStrings = VersionStrings::new(ABI_VERSION);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crate_major_is_the_abi_major() {
+        let major = |v: &str| v.split('.').next().map(str::to_owned);
+        assert_eq!(major(ABI_VERSION), major(env!("CARGO_PKG_VERSION")));
+    }
+}

@@ -1,0 +1,40 @@
+//! # plaid-idv-retry-interface
+//!
+//! What a workflow engine (a host) and the plaid-idv-retry plugin share: hosts depend on this
+//! crate alone and load the plugin's `.so` through it; the plugin implements it.
+//!
+//! The map of the crate:
+//! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, `ABI_VERSION`.
+//! - [`ErrorCode`]: the codes a `PluginError` carries.
+//! - `load`: the loader ([`load`], [`Plugin`], [`LoadError`]), behind [`elf`], its pre-check of
+//!   the file.
+//! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
+//!   [`TaskStatus`], [`Environment`], the preset's [`Dialect`] and [`PresetOptions`], and
+//!   [`personal`], the personal-data keys and their mask.
+//!
+//! A host uses it like this (the path is wherever the engine keeps plugins):
+//!
+//! ```no_run
+//! let plugin = plaid_idv_retry_interface::load("target/release/libplaid_idv_retry.so".as_ref())?;
+//! println!("{}", plugin.manifest()?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod abi;
+pub mod elf;
+mod environment;
+mod error_code;
+mod load;
+pub mod personal;
+mod preset;
+mod status;
+mod task_result;
+
+pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
+pub use environment::Environment;
+pub use error_code::ErrorCode;
+pub use load::{load, LoadError, Plugin};
+pub use personal::mask_personal;
+pub use preset::{Dialect, PresetOptions};
+pub use status::TaskStatus;
+pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};

@@ -1,0 +1,156 @@
+//! The task result `execute` answers and the engine acts on. The plugin builds it and serialises
+//! it once; hosts deserialise it. The README's "The task result" section documents each field.
+
+use serde::{ser::SerializeStruct, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::TaskStatus;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TaskResult {
+    pub status: TaskStatus,
+    pub output: Output,
+    /// Why the task did not complete, for a person; `null` when it completed.
+    #[serde(rename = "reasonForIncompletion")]
+    pub reason: Option<String>,
+    /// The wait Plaid asked for (`Retry-After`, or its rate-limit window).
+    pub retry_after_seconds: Option<f64>,
+    pub logs: Vec<String>,
+}
+
+impl TaskResult {
+    pub fn new(status: TaskStatus, reason: Option<String>) -> Self {
+        TaskResult { status, output: Output::default(), reason, retry_after_seconds: None, logs: Vec::new() }
+    }
+
+    /// Whether the engine may retry: the status says it, this flag is for engines that read one.
+    pub fn retryable(&self) -> bool {
+        self.status.is_retryable()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// Written by hand for `retryable`, which is derived from the status rather than stored.
+impl Serialize for TaskResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("TaskResult", 6)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("output", &self.output)?;
+        s.serialize_field("reasonForIncompletion", &self.reason)?;
+        s.serialize_field("retryable", &self.retryable())?;
+        s.serialize_field("retry_after_seconds", &self.retry_after_seconds)?;
+        s.serialize_field("logs", &self.logs)?;
+        s.end()
+    }
+}
+
+/// `output`: each field is left out where it does not apply (`None`); where a field may also be
+/// `null`, the inner `Option` (or `Value::Null`) says so.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    /// Plaid's answer, as received (or the attempt reconciliation found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Response>,
+    /// Present once Plaid answered: the retry call's `request_id` (else the list call's), or null.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub request_id: Option<Option<String>>,
+    /// On a Plaid error: its fields as Plaid sent them (null where missing).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub error_type: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub error_code: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub error_message: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub display_message: Option<Value>,
+    /// The request as sent, the secret and personal fields masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestEcho>,
+    /// `false`: nothing left this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<bool>,
+    /// `true`: Plaid may have opened a session this result cannot show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_unknown: Option<bool>,
+    /// Whether an unknown outcome was settled through `/identity_verification/list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<Reconciliation>,
+    /// The validation report (`{"valid", "errors", "warnings"}`) of an invalid input, or of a
+    /// valid one with warnings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Value>,
+    /// The engine's attempt number, from the context.
+    #[serde(default)]
+    pub attempt: u64,
+    #[serde(default)]
+    pub elapsed_ms: u64,
+}
+
+/// `output.response`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// `null` only for an attempt found by reconciliation after no answer came.
+    #[serde(rename = "statusCode")]
+    pub status_code: Option<u16>,
+    /// The kept headers; `content-type` and `plaid-request-id` are always there (maybe null).
+    pub headers: Map<String, Value>,
+    /// Parsed JSON; text for a non-JSON body; null when empty or over the size cap.
+    pub body: Value,
+}
+
+/// `output.request`: what was sent, masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestEcho {
+    pub method: String,
+    pub url: String,
+    pub headers: Map<String, Value>,
+    pub body: Value,
+}
+
+/// `output.reconciliation`: what `/identity_verification/list` showed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reconciliation {
+    /// The id of the attempt this call created, or null when the list shows none.
+    pub found: Option<String>,
+    pub list_request_id: Option<String>,
+    /// Why the outcome was unknown, when an attempt was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A field that is present, even as `null`, is `Some`: serde alone reads `null` as `None`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_and_keeps_absent_apart_from_null() {
+        let mut r = TaskResult::new(TaskStatus::Failed, Some("why".into()));
+        r.retry_after_seconds = Some(60.0);
+        r.output.request_id = Some(None);
+        r.output.error_code = Some(Value::Null);
+        r.output.attempt = 2;
+        let text = r.to_json();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            json!({"status": "FAILED", "output": {"request_id": null, "error_code": null, "attempt": 2, "elapsed_ms": 0},
+                   "reasonForIncompletion": "why", "retryable": true, "retry_after_seconds": 60.0, "logs": []})
+        );
+        assert_eq!(TaskResult::from_json(&text).unwrap(), r);
+    }
+}
