@@ -9,7 +9,10 @@ use plaid_idv_retry_interface::ABI_VERSION;
 use crate::schema;
 
 pub const TASK_ID: &str = "plaid.identity_verification.retry";
-pub const PLAID_PATH: &str = "/identity_verification/retry";
+/// The endpoint this plugin offers as a task.
+pub const RETRY_PATH: &str = "/identity_verification/retry";
+/// Sent on every call, and in the preset's headers.
+pub const USER_AGENT: &str = concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION"));
 pub const PLAID_VERSION: &str = "2020-09-14";
 pub const DOCUMENTATION_URL: &str =
     "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
@@ -33,7 +36,7 @@ pub fn json() -> &'static str {
                                 session for the same client_user_id and template_id, using one of the reset, \
                                 incomplete, infer or custom strategies.",
                 "method": "POST",
-                "path": PLAID_PATH,
+                "path": RETRY_PATH,
                 "plaid_version": PLAID_VERSION,
                 "documentation_url": DOCUMENTATION_URL,
             },

@@ -19,7 +19,7 @@ use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode};
 
 use crate::{
     error::Error,
-    manifest::{PLAID_PATH, PLAID_VERSION, TASK_ID},
+    manifest::{PLAID_VERSION, RETRY_PATH, TASK_ID, USER_AGENT},
     settings::{field_name, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
 };
 
@@ -92,7 +92,7 @@ fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
 }
 
 fn url(environment: Environment) -> String {
-    format!("{}{PLAID_PATH}", environment.base_url())
+    format!("{}{RETRY_PATH}", environment.base_url())
 }
 
 fn body(input_ref: impl Fn(&str) -> String) -> Value {
@@ -104,7 +104,7 @@ fn headers(secret_ref: impl Fn(&str) -> String) -> Value {
         "Content-Type": "application/json",
         "Accept": "application/json",
         "Plaid-Version": PLAID_VERSION,
-        "User-Agent": concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION")),
+        "User-Agent": USER_AGENT,
         "PLAID-CLIENT-ID": secret_ref(CLIENT_ID_SECRET_NAME),
         "PLAID-SECRET": secret_ref(SECRET_SECRET_NAME),
     })

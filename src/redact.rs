@@ -1,45 +1,15 @@
 //! Masking for anything we echo or log: credentials and the personal fields of a retry request.
 //! The response body is the task's output and is never masked (the engine stores it as Plaid
-//! sent it); everything else that quotes the request goes through here.
+//! sent it; a host showing it to a person masks it with the interface's `mask_personal`);
+//! everything else that quotes the request goes through here.
 
+use plaid_idv_retry_interface::personal::{self, MASK};
 use serde_json::Value;
 
-pub const MASK: &str = "***";
-
-/// Keys whose values are masked wherever they appear in a request echo. Matched by name at any
-/// depth, so a field Plaid adds later under a known name is still covered.
-const MASKED_KEYS: [&str; 10] = [
-    "secret",
-    "email_address",
-    "phone_number",
-    "date_of_birth",
-    "given_name",
-    "family_name",
-    "street",
-    "street2",
-    "city",
-    "postal_code",
-];
-
-/// A copy of a request body with credentials and personal fields masked. `id_number.value` is
-/// masked by position: `value` alone is too common a key to mask everywhere.
+/// A copy of a request body with the secret and the personal fields (the interface's one list,
+/// `id_number.value` by position) masked.
 pub fn body(value: &Value) -> Value {
-    mask(value, false)
-}
-
-fn mask(value: &Value, in_id_number: bool) -> Value {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let hide = MASKED_KEYS.contains(&k.as_str()) || (in_id_number && k == "value");
-                let v = if hide && !v.is_null() { Value::from(MASK) } else { mask(v, k == "id_number") };
-                (k.clone(), v)
-            })
-            .collect(),
-        Value::Array(items) => items.iter().map(|v| mask(v, false)).collect(),
-        other => other.clone(),
-    }
+    personal::mask(value, &["secret"])
 }
 
 /// Last line of defence for free text (error messages from the network stack, reasons): any

@@ -6,8 +6,13 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Plugin, PluginError};
+use plaid_idv_retry_interface::{Plugin, TaskResult, TaskStatus};
 use serde_json::{json, Value};
+
+use crate::error::Failure;
+
+/// What an engine allows one task (an `execute` call) before it gives up on the plugin.
+pub const TASK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The seed host's `retry` block: wait `interval × backoff_rate^n` before attempt n+2.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,33 +40,6 @@ impl RetryPolicy {
     }
 }
 
-/// The engine's view of a task result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Completed,
-    Failed,
-    Terminal,
-}
-
-impl Status {
-    pub fn of(result: &Value) -> Status {
-        match result["status"].as_str() {
-            Some("COMPLETED") => Status::Completed,
-            Some("FAILED") => Status::Failed,
-            _ => Status::Terminal,
-        }
-    }
-
-    /// host-sim's exit code for a task that ended so.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Status::Completed => 0,
-            Status::Failed => 1,
-            Status::Terminal => 3,
-        }
-    }
-}
-
 /// What the engine hands `execute`: which attempt this is and when the task must be done.
 pub fn context(attempt: u32, timeout: Duration) -> String {
     let deadline = SystemTime::now() + timeout;
@@ -69,18 +47,30 @@ pub fn context(attempt: u32, timeout: Duration) -> String {
     json!({ "attempt": attempt, "deadline_ms": deadline_ms as u64 }).to_string()
 }
 
+/// The task result `execute` answered. serde's message is cut to its position: it could quote
+/// a value of the result, and the output holds personal data.
+pub fn task_result(text: &str) -> Result<TaskResult, Failure> {
+    TaskResult::from_json(text).map_err(|e| {
+        Failure::usage(format!(
+            "the plugin answered a task result this host cannot read (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 /// One task run to its end under the policy.
 #[derive(Debug)]
 pub struct Outcome {
-    pub result: Value,
+    pub result: TaskResult,
     pub attempts: u32,
     /// Latency of each `execute` call.
     pub latencies: Vec<Duration>,
 }
 
 impl Outcome {
-    pub fn status(&self) -> Status {
-        Status::of(&self.result)
+    pub fn status(&self) -> TaskStatus {
+        self.result.status
     }
 }
 
@@ -91,21 +81,18 @@ pub fn run_task(
     settings: &str,
     policy: RetryPolicy,
     task_timeout: Duration,
-) -> Result<Outcome, PluginError> {
+) -> Result<Outcome, Failure> {
     let mut latencies = Vec::new();
     let mut attempt = 1;
     loop {
         let started = Instant::now();
         let text = plugin.execute(input, settings, &context(attempt, task_timeout))?;
         latencies.push(started.elapsed());
-        let result: Value = serde_json::from_str(&text).map_err(|e| PluginError {
-            code: "invalid_result".into(),
-            message: format!("the plugin answered a task result that is not JSON: {e}").into(),
-        })?;
-        if Status::of(&result) != Status::Failed || attempt >= policy.max_attempts {
+        let result = task_result(&text)?;
+        if !result.retryable() || attempt >= policy.max_attempts {
             return Ok(Outcome { result, attempts: attempt, latencies });
         }
-        thread::sleep(policy.delay(attempt, result["retry_after_seconds"].as_f64()));
+        thread::sleep(policy.delay(attempt, result.retry_after_seconds));
         attempt += 1;
     }
 }

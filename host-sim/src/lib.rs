@@ -1,18 +1,27 @@
-//! host-sim: a workflow engine in miniature for the plaid-idv-retry plugin.
+//! host-sim: a workflow engine in miniature for the plaid-idv-retry plugin. It knows the plugin
+//! through the interface crate alone.
 //!
+//! - `cli`: parses the arguments and hands each command to its module.
+//! - Leaves everything else uses: `exit` (the exit codes), `error` (`Failure`, what ends a
+//!   command), `io` (reading inputs, printing documents), `values` (the interface's words as
+//!   command-line values).
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
-//! - `cli`: the commands and their exit codes.
-//! - `engine`: what an engine does around `execute`: context, retry policy, classification.
+//! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
 //! - `target`: where a task goes (settings, or the embedded simulator).
-//! - `test_request`, `run`: the Test request button and the worker loop.
+//! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
 //! - `sandbox`: the local Plaid-compatible simulator.
 //! - `bench`: the plugin measured against a raw HTTP floor and the simulator's ceiling.
 
 pub mod bench;
 pub mod cli;
 pub mod engine;
+pub mod error;
+pub mod exit;
+pub mod io;
 pub mod locate;
 pub mod run;
 pub mod sandbox;
 pub mod target;
 pub mod test_request;
+pub mod validate;
+pub mod values;

@@ -12,14 +12,15 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry_interface::Plugin;
+use plaid_idv_retry_interface::{Dialect, Plugin, PresetOptions, TaskStatus};
 use serde_json::{json, Value};
 
 use crate::{
-    cli::Failure,
-    engine::{self, Outcome, RetryPolicy, Status},
+    engine::{self, Outcome, RetryPolicy, TASK_TIMEOUT},
+    error::Failure,
+    exit::Exit,
+    io::parse_answer,
     target::{self, TargetArgs},
-    test_request::TASK_TIMEOUT,
 };
 
 #[derive(Args, Debug, Clone)]
@@ -37,7 +38,7 @@ pub struct RunArgs {
     pub target: TargetArgs,
 }
 
-pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<u8, Failure> {
+pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<Exit, Failure> {
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.inputs.display())))?;
     let inputs: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -47,9 +48,8 @@ pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<u8, Failure> {
             target.seed(&value);
         }
     }
-    let options = json!({ "environment": target.environment(), "dialect": "seed" }).to_string();
-    let preset: Value = serde_json::from_str(&plugin.settings_preset(&options)?)
-        .map_err(|e| Failure::usage(format!("the plugin answered a preset that is not JSON: {e}")))?;
+    let options = PresetOptions { environment: target.environment(), dialect: Dialect::Seed };
+    let preset = parse_answer(&plugin.settings_preset(&options.to_json())?, "a preset")?;
     let policy = RetryPolicy::from_preset(&preset)
         .ok_or_else(|| Failure::usage("the plugin's preset has no retry policy".to_owned()))?;
 
@@ -75,13 +75,14 @@ pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<u8, Failure> {
             summary["latency_p99_us"]
         );
     }
-    Ok(if summary["terminal"] != 0 {
-        Status::Terminal.exit_code()
+    let worst = if summary["terminal"] != 0 {
+        TaskStatus::FailedWithTerminalError
     } else if summary["failed"] != 0 {
-        Status::Failed.exit_code()
+        TaskStatus::Failed
     } else {
-        Status::Completed.exit_code()
-    })
+        TaskStatus::Completed
+    };
+    Ok(worst.into())
 }
 
 /// Runs every input once to its end; results in input order.
@@ -103,7 +104,7 @@ pub fn execute_all(
                 match engine::run_task(plugin, input, settings, policy, TASK_TIMEOUT) {
                     Ok(outcome) => slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome),
                     Err(e) => {
-                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(Failure::from(e));
+                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                         next.store(inputs.len(), Ordering::Relaxed);
                     }
                 }
@@ -118,13 +119,13 @@ pub fn execute_all(
 }
 
 fn summarize(outcomes: &[Outcome]) -> Value {
-    let count = |s: Status| outcomes.iter().filter(|o| o.status() == s).count();
+    let count = |s: TaskStatus| outcomes.iter().filter(|o| o.status() == s).count();
     let mut latencies: Vec<Duration> = outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect();
     json!({
         "inputs": outcomes.len(),
-        "completed": count(Status::Completed),
-        "failed": count(Status::Failed),
-        "terminal": count(Status::Terminal),
+        "completed": count(TaskStatus::Completed),
+        "failed": count(TaskStatus::Failed),
+        "terminal": count(TaskStatus::FailedWithTerminalError),
         "attempts": outcomes.iter().map(|o| o.attempts).sum::<u32>(),
         "latency_p50_us": engine::percentile(&mut latencies, 50.0).as_micros() as u64,
         "latency_p99_us": engine::percentile(&mut latencies, 99.0).as_micros() as u64,

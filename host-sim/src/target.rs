@@ -4,17 +4,20 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use plaid_idv_retry_interface::Environment;
 use serde_json::{Map, Value};
 
 use crate::{
-    cli::{Environment, Failure},
+    error::Failure,
+    io,
     sandbox::{self, cli::SimulatorArgs, Sandbox, Status},
+    values,
 };
 
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
     /// Plaid's environment (needs credentials: --settings, or PLAID_CLIENT_ID and PLAID_SECRET).
-    #[arg(long = "env", value_enum)]
+    #[arg(long = "env", value_parser = values::environment())]
     pub environment: Option<Environment>,
     /// Send to this base URL instead (https, or http to loopback).
     #[arg(long, value_name = "URL")]
@@ -39,11 +42,11 @@ pub struct Target {
 /// neither credentials nor a target, the call goes to an embedded simulator.
 pub fn resolve(args: &TargetArgs) -> Result<Target, Failure> {
     let mut settings = match &args.settings {
-        Some(path) => read_settings(path)?,
+        Some(path) => io::read_object(path)?,
         None => Map::new(),
     };
     if let Some(env) = args.environment {
-        settings.insert("environment".into(), env.name().into());
+        settings.insert("environment".into(), env.as_str().into());
     }
     if let Some(url) = &args.base_url {
         settings.insert("base_url".into(), url.as_str().into());
@@ -94,21 +97,10 @@ impl Target {
     }
 
     /// The environment the settings name, for the preset's retry policy.
-    pub fn environment(&self) -> String {
+    pub fn environment(&self) -> Environment {
         serde_json::from_str::<Value>(&self.settings)
             .ok()
-            .and_then(|s| s["environment"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| Environment::Sandbox.name().to_owned())
-    }
-}
-
-fn read_settings(path: &PathBuf) -> Result<Map<String, Value>, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    match serde_json::from_str(&text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Failure::usage(format!("{} must hold a JSON object", path.display()))),
-        // serde's message gives the position, never the text: the file holds a secret.
-        Err(e) => Err(Failure::usage(format!("{} is not valid JSON ({e})", path.display()))),
+            .and_then(|s| s["environment"].as_str().and_then(|e| e.parse().ok()))
+            .unwrap_or_default()
     }
 }

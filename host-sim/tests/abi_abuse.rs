@@ -1,7 +1,9 @@
 //! ABI abuse as an engine meets it: host-sim pointed at what is not our plugin (a random shared
-//! library, a truncated copy, a directory, a plugin built against an incompatible interface, a
-//! text file, nothing) refuses each with one line on stderr and exit 2, never a crash; and a host
-//! process that met all of them in turn still loads and uses the real plugin.
+//! library, a truncated copy, a crafted header, a directory, a plugin built against an
+//! incompatible interface, a text file, nothing) refuses each with one line on stderr and exit 2,
+//! never a crash; and a host process that met all of them in turn still loads and uses the real
+//! plugin. `cargo test` runs these against the debug build of host-sim, where an arithmetic
+//! overflow panics: the promise holds in every build.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -20,9 +22,15 @@ fn impostors(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let bytes = std::fs::read(common::plugin_path()).unwrap();
     // Cut inside the loadable segments: a cut in the debug info after them leaves a library
     // that loads and works (it is, for the loader, complete).
-    std::fs::write(&truncated, &bytes[..loadable_end(&bytes) / 2]).unwrap();
+    let loadable_end = interface::elf::loadable_end(&bytes).expect("the plugin is a complete library");
+    std::fs::write(&truncated, &bytes[..(loadable_end / 2) as usize]).unwrap();
     let header_only = dir.join("libheader_only.so");
     std::fs::write(&header_only, &bytes[..64]).unwrap();
+    // Issue 13 item 3: a program-header offset near u64::MAX made a debug host panic on overflow.
+    let crafted = dir.join("libcrafted.so");
+    let mut header = bytes[..64].to_vec();
+    header[0x20..0x28].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
+    std::fs::write(&crafted, &header).unwrap();
     let text = dir.join("libnotes.so");
     std::fs::write(&text, "this is not a shared library\n").unwrap();
     let empty = dir.join("libempty.so");
@@ -30,6 +38,7 @@ fn impostors(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let mut list = vec![
         (truncated, "truncated"),
         (header_only, "truncated"),
+        (crafted, "truncated"),
         (text, "not a loadable shared library"),
         (empty, "not a loadable shared library"),
         (dir.to_path_buf(), "is a directory"),
@@ -44,19 +53,6 @@ fn impostors(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         .expect("a libc to pose as a plugin");
     list.push((libc, "exports no abi_stable root module"));
     list
-}
-
-/// Where the last `PT_LOAD` segment of a 64-bit little-endian ELF file ends.
-fn loadable_end(elf: &[u8]) -> usize {
-    let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().unwrap()) as usize;
-    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]) as usize;
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
-    (0..phnum)
-        .map(|i| phoff + i * phentsize)
-        .filter(|at| elf[*at..*at + 4] == [1, 0, 0, 0])
-        .map(|at| u64_at(at + 8) + u64_at(at + 32))
-        .max()
-        .expect("the plugin has loadable segments")
 }
 
 fn scratch(name: &str) -> PathBuf {

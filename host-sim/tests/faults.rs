@@ -29,9 +29,10 @@ use std::{
 };
 
 use host_sim::{
-    engine::{run_task, RetryPolicy, Status as Task},
+    engine::{run_task, RetryPolicy},
     sandbox::{self, Sandbox, SandboxConfig, Status},
 };
+use plaid_idv_retry_interface::TaskStatus;
 use serde_json::{json, Value};
 use support::*;
 
@@ -481,8 +482,8 @@ fn through_the_engine(case: &Case, faulty: usize) -> usize {
     };
     let outcome =
         run_task(&plugin(), &canary_input().to_string(), &task_settings(&url), policy, BUDGET).unwrap();
-    let result = scanned(&outcome.result.to_string());
-    assert_eq!(outcome.status(), Task::Completed, "{}: {result}", case.name);
+    let result = scanned(&outcome.result.to_json());
+    assert_eq!(outcome.status(), TaskStatus::Completed, "{}: {result}", case.name);
     assert_eq!(new_sessions(&sandbox), 1, "{}: exactly one session: {result}", case.name);
     let expected_attempts = if case.records { 1 } else { faulty as u32 + 1 };
     assert_eq!(outcome.attempts, expected_attempts, "{}: {result}", case.name);
@@ -581,8 +582,8 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
                         input["client_user_id"] = json!(user);
                         let outcome =
                             run_task(&plugin(), &input.to_string(), settings, policy, BUDGET).unwrap();
-                        let result = scanned(&outcome.result.to_string());
-                        assert_eq!(outcome.status(), Task::Completed, "{user}: {result}");
+                        let result = scanned(&outcome.result.to_json());
+                        assert_eq!(outcome.status(), TaskStatus::Completed, "{user}: {result}");
                         let body = &result["output"]["response"]["body"];
                         assert_eq!(body["client_user_id"], json!(user), "{result}");
                         assert_eq!(body["previous_attempt_id"], json!(seeded), "{user}: {result}");

@@ -18,7 +18,7 @@ use ureq::{
     Agent,
 };
 
-pub const USER_AGENT: &str = concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION"));
+use crate::manifest::USER_AGENT;
 
 /// Built on first use; `OnceLock` makes concurrent first calls build it once.
 pub fn shared() -> &'static Agent {

@@ -15,11 +15,12 @@ mod response;
 
 use std::time::Instant;
 
-use serde_json::{json, Map, Value};
+use plaid_idv_retry_interface::{Reconciliation, Response, TaskResult, TaskStatus as Status};
+use serde_json::{Map, Value};
 
 use crate::{error::Error, redact, settings::Settings, validate};
 use context::Context;
-use outcome::{Class, Status, TaskResult};
+use outcome::Class;
 use reconcile::Reconciled;
 use request::{Credentials, PlaidRequest, RETRY_PATH};
 use response::{Exchange, Received};
@@ -30,8 +31,8 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     let context = Context::parse(context, &settings)?;
     let started = Instant::now();
     let (mut result, secrets) = run(input, &settings, &context);
-    result.output.insert("attempt".into(), context.attempt.into());
-    result.output.insert("elapsed_ms".into(), (started.elapsed().as_millis() as u64).into());
+    result.output.attempt = context.attempt;
+    result.output.elapsed_ms = started.elapsed().as_millis() as u64;
     // The secret never reaches the output through any path: free text (network errors, reasons,
     // logs) is scrubbed, and the request echo was masked when it was built.
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -39,7 +40,7 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     result.logs = result.logs.iter().map(|l| redact::scrub(l, &secrets)).collect();
     // Straight into bytes: `Value::to_string` goes through `Display` and the formatting
     // machinery, 2.7 times slower on a 4 KB task result (6.7 against 2.5 µs).
-    Ok(serde_json::to_string(&result.into_value()).unwrap_or_default())
+    Ok(result.to_json())
 }
 
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
@@ -50,34 +51,34 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
         Err(issue) => {
             let why =
                 format!("the input is invalid ({}); nothing was sent", issue.message.trim_end_matches('.'));
-            let mut r = TaskResult::new(Status::Terminal, Some(why));
+            let mut r = TaskResult::new(Status::FailedWithTerminalError, Some(why));
             let report = validate::Report { valid: false, errors: vec![issue], warnings: Vec::new() };
-            r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+            r.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
             return (r, Vec::new());
         }
     };
     let report = validate::check(&input);
     if !report.valid {
         let mut r = TaskResult::new(
-            Status::Terminal,
+            Status::FailedWithTerminalError,
             Some(format!(
                 "the input is invalid ({} error{}, see output.validation); nothing was sent",
                 report.errors.len(),
                 if report.errors.len() == 1 { "" } else { "s" }
             )),
         );
-        r.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+        r.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
         return (r, Vec::new());
     }
     let Some(credentials) = Credentials::resolve(settings, &input) else {
         let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
-        return (TaskResult::new(Status::Terminal, Some(why.into())), Vec::new());
+        return (TaskResult::new(Status::FailedWithTerminalError, Some(why.into())), Vec::new());
     };
     let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
     let sent_at = clock::now_unix_ms();
     let mut result = Call { input: &input, settings, context, credentials: &credentials, sent_at }.run();
     if !report.warnings.is_empty() {
-        result.output.insert("validation".into(), serde_json::to_value(&report).unwrap_or(Value::Null));
+        result.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
     }
     (result, secrets)
 }
@@ -110,7 +111,7 @@ impl Call<'_> {
                 let why =
                     format!("the request never reached Plaid ({cause}); nothing was created, safe to retry");
                 let mut r = TaskResult::new(Status::Failed, Some(why));
-                r.output.insert("sent".into(), false.into());
+                r.output.sent = Some(false);
                 r
             }
             Exchange::NoResponse { cause } => {
@@ -131,8 +132,8 @@ impl Call<'_> {
                 self.answered(received, request_id, &mut logs)
             }
         };
-        result.output.insert("request".into(), request.into_echo());
-        logs.push(format!("result: {}", result.status.name()));
+        result.output.request = Some(request.into_echo());
+        logs.push(format!("result: {}", result.status));
         result.logs = logs;
         result
     }
@@ -140,7 +141,7 @@ impl Call<'_> {
     fn answered(&self, received: Received, request_id: Option<String>, logs: &mut Vec<String>) -> TaskResult {
         let mut result = match outcome::classify(&received) {
             Class::Success => TaskResult::new(Status::Completed, None),
-            Class::Terminal(why) => TaskResult::new(Status::Terminal, Some(why)),
+            Class::Terminal(why) => TaskResult::new(Status::FailedWithTerminalError, Some(why)),
             Class::Retryable { why, retry_after } => {
                 let mut r = TaskResult::new(
                     Status::Failed,
@@ -153,20 +154,23 @@ impl Call<'_> {
         };
         // A reconciled completion keeps the error only as the reason it was reconciled.
         let error_fields = match result.status {
-            Status::Completed => Map::new(),
+            Status::Completed => None,
             _ => outcome::plaid_error_fields(&received),
         };
-        if !result.output.contains_key("response") {
+        let output = &mut result.output;
+        if output.response.is_none() {
             // Moves the parsed body into the output: it is the largest value a call handles.
-            result.output.insert("response".into(), outcome::response_value(received, request_id.as_deref()));
+            output.response = Some(outcome::response(received, request_id.as_deref()));
         }
         // The retry call's own id when Plaid gave one (what Plaid support asks for), else the list's.
-        if let Some(id) = request_id {
-            result.output.insert("request_id".into(), id.into());
+        if request_id.is_some() || output.request_id.is_none() {
+            output.request_id = Some(request_id);
         }
-        result.output.entry("request_id").or_insert(Value::Null);
-        for (k, v) in error_fields {
-            result.output.entry(k).or_insert(v);
+        if let Some([error_type, error_code, error_message, display_message]) = error_fields {
+            output.error_type = Some(error_type);
+            output.error_code = Some(error_code);
+            output.error_message = Some(error_message);
+            output.display_message = Some(display_message);
         }
         result
     }
@@ -176,8 +180,8 @@ impl Call<'_> {
         // Plaid said 2xx: the session exists even though its body is unusable; re-sending duplicates.
         let accepted = received.is_some_and(|r| (200..300).contains(&r.status));
         let unknown_terminal = |reason: String| {
-            let mut r = TaskResult::new(Status::Terminal, Some(reason));
-            r.output.insert("outcome_unknown".into(), true.into());
+            let mut r = TaskResult::new(Status::FailedWithTerminalError, Some(reason));
+            r.output.outcome_unknown = Some(true);
             r
         };
         if !self.settings.reconcile_unknown_outcomes {
@@ -192,7 +196,7 @@ impl Call<'_> {
                     "{why}; outcome unknown and reconciliation is off: a retry may open a second session"
                 )),
             );
-            r.output.insert("outcome_unknown".into(), true.into());
+            r.output.outcome_unknown = Some(true);
             return r;
         }
         let reconciled =
@@ -215,10 +219,7 @@ impl Call<'_> {
                         )),
                     )
                 };
-                r.output.insert(
-                    "reconciliation".into(),
-                    json!({"found": null, "list_request_id": list_request_id}),
-                );
+                r.output.reconciliation = Some(Reconciliation { found: None, list_request_id, why: None });
                 r
             }
             Reconciled::Unknown(detail) => unknown_terminal(format!(
@@ -226,7 +227,7 @@ impl Call<'_> {
                  /identity_verification/list or the Dashboard before retrying"
             )),
         };
-        r.output.insert("reconciled".into(), false.into());
+        r.output.reconciled = Some(false);
         r
     }
 }
@@ -239,8 +240,11 @@ fn found(
     list_request_id: Option<String>,
     logs: &mut Vec<String>,
 ) -> TaskResult {
-    let attempt_id = attempt.get("id").cloned().unwrap_or(Value::Null);
-    logs.push(format!("reconciled: attempt {} was created by this call", attempt_id.as_str().unwrap_or("?")));
+    let attempt_id = attempt.get("id").and_then(Value::as_str).map(str::to_owned);
+    logs.push(format!(
+        "reconciled: attempt {} was created by this call",
+        attempt_id.as_deref().unwrap_or("?")
+    ));
     // The retry response is the attempt plus `request_id`; the list's id stands in.
     if let Some(id) = &list_request_id {
         attempt.entry("request_id").or_insert(Value::from(id.as_str()));
@@ -249,13 +253,10 @@ fn found(
     headers.entry("content-type").or_insert(Value::Null);
     headers.entry("plaid-request-id").or_insert(Value::Null);
     let mut r = TaskResult::new(Status::Completed, None);
-    let response = json!({"statusCode": received.map(|r| r.status), "headers": headers, "body": attempt});
-    r.output.insert("response".into(), response);
-    r.output.insert("request_id".into(), list_request_id.clone().map(Value::from).unwrap_or(Value::Null));
-    r.output.insert("reconciled".into(), true.into());
-    r.output.insert(
-        "reconciliation".into(),
-        json!({"found": attempt_id, "list_request_id": list_request_id, "why": why}),
-    );
+    let status_code = received.map(|r| r.status);
+    r.output.response = Some(Response { status_code, headers, body: Value::Object(attempt) });
+    r.output.request_id = Some(list_request_id.clone());
+    r.output.reconciled = Some(true);
+    r.output.reconciliation = Some(Reconciliation { found: attempt_id, list_request_id, why: Some(why) });
     r
 }

@@ -1,60 +1,12 @@
-//! The task result the engine acts on, and how a response is classified into one.
+//! How a response is classified into a task status, and the parts of the task result it gives.
 //!
 //! Plaid asks clients to branch on `error_type`/`error_code` before the HTTP status, so that is
-//! the order here. Conductor-style engines retry `FAILED` and never retry
-//! `FAILED_WITH_TERMINAL_ERROR`; `retryable` says the same thing for engines that read a flag.
+//! the order here.
 
-use serde_json::{Map, Value};
+use plaid_idv_retry_interface::Response;
+use serde_json::Value;
 
 use super::response::Received;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Completed,
-    /// Retryable: nothing was created, or Plaid asked us to come back later.
-    Failed,
-    /// Not retryable: the request is wrong, or the outcome is unknown and a re-send could open a
-    /// second billed session.
-    Terminal,
-}
-
-impl Status {
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Completed => "COMPLETED",
-            Status::Failed => "FAILED",
-            Status::Terminal => "FAILED_WITH_TERMINAL_ERROR",
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct TaskResult {
-    pub status: Status,
-    pub output: Map<String, Value>,
-    pub reason: Option<String>,
-    pub retry_after_seconds: Option<f64>,
-    pub logs: Vec<String>,
-}
-
-impl TaskResult {
-    pub fn new(status: Status, reason: Option<String>) -> Self {
-        TaskResult { status, output: Map::new(), reason, retry_after_seconds: None, logs: Vec::new() }
-    }
-
-    /// Built by moving, not with `json!`: that copies every value through a serializer, and the
-    /// output holds the whole response body.
-    pub fn into_value(self) -> Value {
-        let mut result = Map::new();
-        result.insert("status".into(), self.status.name().into());
-        result.insert("output".into(), Value::Object(self.output));
-        result.insert("reasonForIncompletion".into(), self.reason.into());
-        result.insert("retryable".into(), (self.status == Status::Failed).into());
-        result.insert("retry_after_seconds".into(), self.retry_after_seconds.into());
-        result.insert("logs".into(), self.logs.into());
-        Value::Object(result)
-    }
-}
 
 /// Where a response leaves us.
 #[derive(Debug, PartialEq)]
@@ -141,32 +93,24 @@ pub fn classify(received: &Received) -> Class {
 }
 
 /// The Plaid error fields the output carries (`error_type`, `error_code`, `error_message`,
-/// `display_message`, `request_id`) when the body is a Plaid error.
-pub fn plaid_error_fields(received: &Received) -> Map<String, Value> {
-    let Some(body) = received.json_object() else { return Map::new() };
-    if !body.contains_key("error_type") {
-        return Map::new();
-    }
-    ["error_type", "error_code", "error_message", "display_message", "request_id"]
-        .into_iter()
-        .map(|k| (k.to_owned(), body.get(k).cloned().unwrap_or(Value::Null)))
-        .collect()
+/// `display_message`, as Plaid sent them, null where missing) when the body is a Plaid error.
+/// Its `request_id` is the output's own.
+pub fn plaid_error_fields(received: &Received) -> Option<[Value; 4]> {
+    let body = received.json_object().filter(|b| b.contains_key("error_type"))?;
+    let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
+    Some([field("error_type"), field("error_code"), field("error_message"), field("display_message")])
 }
 
 /// `output.response`: status, the kept headers (always with `content-type` and
 /// `plaid-request-id`), and the body as Plaid sent it.
-pub fn response_value(received: Received, request_id: Option<&str>) -> Value {
+pub fn response(received: Received, request_id: Option<&str>) -> Response {
     let status = received.status;
     let (mut headers, body) = received.into_parts();
     headers.entry("content-type").or_insert(Value::Null);
     // Plaid does not document a request-id header; the body's `request_id` is authoritative
     // and fills the slot when no header carried it.
     headers.entry("plaid-request-id").or_insert(request_id.map(Value::from).unwrap_or(Value::Null));
-    let mut response = Map::new();
-    response.insert("statusCode".into(), status.into());
-    response.insert("headers".into(), Value::Object(headers));
-    response.insert("body".into(), body);
-    Value::Object(response)
+    Response { status_code: Some(status), headers, body }
 }
 
 pub fn request_id(received: &Received) -> Option<String> {

@@ -148,8 +148,9 @@ fn list(
         };
         let answered_at = clock::now_unix_ms();
         if received.status != 200 {
-            let what = match outcome::plaid_error_fields(&received).get("error_code").and_then(Value::as_str)
-            {
+            let code = outcome::plaid_error_fields(&received)
+                .and_then(|[_, code, _, _]| code.as_str().map(str::to_owned));
+            let what = match code {
                 Some(code) => format!("{LIST_PATH} answered HTTP {} {code}", received.status),
                 None => format!("{LIST_PATH} answered HTTP {}", received.status),
             };

@@ -3,19 +3,21 @@
 
 use std::time::Duration;
 
+use plaid_idv_retry_interface::{personal::MASK, RequestEcho};
 use serde_json::{Map, Value};
 
 use super::{
-    agent::{self, USER_AGENT},
+    agent,
     context::Context,
     response::{self, Exchange},
 };
+pub use crate::manifest::RETRY_PATH;
 use crate::{
+    manifest::USER_AGENT,
     redact,
     settings::{Secret, Settings},
 };
 
-pub const RETRY_PATH: &str = "/identity_verification/retry";
 pub const LIST_PATH: &str = "/identity_verification/list";
 
 /// Below this much time left, a call is not started: it could not finish anyway.
@@ -86,18 +88,13 @@ impl PlaidRequest {
 
     /// The request as sent, for the output and logs: the secret and personal fields masked.
     /// Built by moving, not with `json!`, which would copy the body through a serializer.
-    pub fn into_echo(self) -> Value {
+    pub fn into_echo(self) -> RequestEcho {
         let mut headers: Map<String, Value> =
             self.headers.into_iter().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
         if self.secret.is_some() {
-            headers.insert("PLAID-SECRET".into(), redact::MASK.into());
+            headers.insert("PLAID-SECRET".into(), MASK.into());
         }
-        let mut echo = Map::new();
-        echo.insert("method".into(), "POST".into());
-        echo.insert("url".into(), self.url.into());
-        echo.insert("headers".into(), Value::Object(headers));
-        echo.insert("body".into(), self.masked_body);
-        Value::Object(echo)
+        RequestEcho { method: "POST".into(), url: self.url, headers, body: self.masked_body }
     }
 
     /// Sends the request and reads the answer, never past `context.deadline`.

@@ -37,8 +37,9 @@ use plaid_idv_retry_interface::{self as interface, Plugin};
 use serde_json::{json, Value};
 
 use crate::{
-    cli::Failure,
     engine::percentile,
+    error::Failure,
+    exit::Exit,
     locate,
     sandbox::{self, SandboxConfig},
 };
@@ -93,7 +94,7 @@ const SERVER_THREADS: [usize; 2] = [2, 8];
 /// Each throughput phase is measured in this many slices, taking turns with the others.
 const ROUNDS: u32 = 10;
 
-pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<u8, Failure> {
+pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure> {
     let path = locate::plugin_path(plugin_flag);
     if args.probe_load {
         let started = Instant::now();
@@ -101,16 +102,16 @@ pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<u8, Failure> 
         plugin.manifest()?;
         plugin.input_schema()?;
         println!("{}", started.elapsed().as_micros());
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let plan = Plan::of(args)?;
-    let report = measure_all(&path, &plan).map_err(|message| Failure { code: 2, message })?;
+    let report = measure_all(&path, &plan).map_err(Failure::usage)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         print_table(&report);
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 fn step(what: &str) {

@@ -7,7 +7,7 @@ use clap::Args;
 use super::{
     start, FaultSet, Faults, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
 };
-use crate::cli::Failure;
+use crate::{error::Failure, exit::Exit};
 
 #[derive(Args, Debug, Clone)]
 pub struct SandboxArgs {
@@ -63,7 +63,7 @@ macro_rules! say {
 }
 
 /// Serves until the process is stopped.
-pub fn run(args: &SandboxArgs) -> Result<u8, Failure> {
+pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
     let config = SandboxConfig {
         addr: args.addr,
         client_id: args.client_id.clone().unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
