@@ -4,19 +4,20 @@
 //! `POST /identity_verification/retry` as a ready HTTP task: an input JSON Schema, a settings
 //! preset for the engine's HTTP task, and an `execute` that performs the call safely.
 //!
-//! The map of the crate:
 //! The stable ABI, the loader hosts use and the vocabulary of the documents live in the
 //! `plaid-idv-retry-interface` crate: hosts depend on that alone and load this library's `.so`.
 //!
+//! The map of the crate:
 //! - `export`: the interface's root module, as this library exports it; every function runs
 //!   behind a panic guard.
-//! - `error`: the crate's one error type.
+//! - `error`: the crate's one error type; `arguments`: reading the engine's JSON arguments.
 //! - `manifest`, `schema`: what the plugin says about itself, and the embedded JSON Schemas.
 //! - `validate`: the input validation report (schema compiled once, shared by all threads).
 //! - `settings`, `preset`: the engine's settings for the task, and the pre-filled HTTP task.
 //! - `execute`: the call to Plaid (one shared agent), its classification and duplicate safety.
 //! - `redact`: masking the secret and personal fields wherever a request is echoed or logged.
 //!
+mod arguments;
 mod error;
 mod execute;
 mod export;

@@ -15,12 +15,13 @@
 
 use serde_json::{json, Map, Value};
 
-use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode};
+use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode, PresetOptions};
 
 use crate::{
+    arguments::Argument,
     error::Error,
     manifest::{PLAID_VERSION, RETRY_PATH, TASK_ID, USER_AGENT},
-    settings::{field_name, DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
+    settings::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
 };
 
 /// The task input fields mapped into the body, in the order Plaid documents them.
@@ -49,7 +50,7 @@ fn requests_per_minute(environment: Environment) -> u64 {
 const TASK_TIMEOUT_SECONDS: u64 = 40;
 
 pub fn settings_preset(options: &str) -> Result<String, Error> {
-    let (environment, dialect) = parse_options(options)?;
+    let PresetOptions { environment, dialect } = OPTIONS.parse(options)?;
     let preset = match dialect {
         Dialect::Seed => seed(environment),
         Dialect::Conductor => conductor(environment),
@@ -57,39 +58,17 @@ pub fn settings_preset(options: &str) -> Result<String, Error> {
     Ok(preset.to_string())
 }
 
-fn parse_options(text: &str) -> Result<(Environment, Dialect), Error> {
-    let invalid = |m: String| Error::new(ErrorCode::InvalidOptions, m);
-    let value: Value = if text.trim().is_empty() {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_str(text).map_err(|e| Error::invalid_json("preset options", &e))?
-    };
-    let object = value.as_object().ok_or_else(|| invalid("preset options must be a JSON object".into()))?;
-    let (mut environment, mut dialect) = (Environment::Sandbox, Dialect::Seed);
-    for (key, value) in object {
-        match key.as_str() {
-            "environment" => {
-                environment = value.as_str().and_then(|e| e.parse().ok()).ok_or_else(|| {
-                    invalid("options.environment must be \"sandbox\" or \"production\"".into())
-                })?
-            }
-            "dialect" => {
-                dialect = value
-                    .as_str()
-                    .ok_or_else(|| "must be a string".to_owned())
-                    .and_then(str::parse)
-                    .map_err(|why| invalid(format!("options.dialect {why}")))?
-            }
-            other => {
-                return Err(invalid(format!(
-                    "unknown option {}; the options are environment and dialect",
-                    field_name(other)
-                )))
-            }
-        }
-    }
-    Ok((environment, dialect))
-}
+const OPTIONS: Argument = Argument {
+    name: "options",
+    code: ErrorCode::InvalidOptions,
+    expect: |path| match path {
+        "environment" => Some(Environment::expected()),
+        "dialect" => Some(Dialect::expected()),
+        _ => None,
+    },
+    item: "option",
+    unknown: "the options are environment and dialect",
+};
 
 fn url(environment: Environment) -> String {
     format!("{}{RETRY_PATH}", environment.base_url())

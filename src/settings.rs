@@ -1,15 +1,18 @@
-//! The engine's settings for the task (`schema/settings.schema.json`), parsed and checked into a
-//! typed value. Parsed by hand rather than by serde's derive: serde's messages quote the offending
-//! value ("invalid type: string \"…\"") and a setting may be the secret.
+//! The engine's settings for the task (`schema/settings.schema.json`), read by serde into the
+//! document the schema describes and checked into a typed value. `tests/preset_settings.rs`
+//! feeds the schema and this parser the same table of cases: they agree.
 
 use std::{fmt, net::IpAddr, time::Duration};
 
-use serde_json::{Map, Value};
+use plaid_idv_retry_interface::{Environment, ErrorCode};
+use serde::{Deserialize, Deserializer};
 use ureq::http::Uri;
 
-use plaid_idv_retry_interface::{Environment, ErrorCode};
-
-use crate::{error::Error, manifest::PLAID_VERSION};
+use crate::{
+    arguments::{present, Argument},
+    error::Error,
+    manifest::PLAID_VERSION,
+};
 
 const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 
@@ -17,7 +20,12 @@ pub const DEFAULT_CONNECTION_TIMEOUT_SECONDS: f64 = 5.0;
 pub const DEFAULT_READ_TIMEOUT_SECONDS: f64 = 10.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (1024, 16 * 1024 * 1024);
+const CONNECTION_TIMEOUT_MAX_SECONDS: f64 = 60.0;
+const READ_TIMEOUT_MAX_SECONDS: f64 = 300.0;
 const CREDENTIAL_MAX_LEN: usize = 256;
+const ALLOWED_HOSTS_MAX: usize = 32;
+const HOST_MAX_LEN: usize = 253;
+const BASE_URL_MAX_LEN: usize = 2048;
 
 /// A credential that never prints: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -48,161 +56,167 @@ pub struct Settings {
     pub read_timeout: Duration,
     pub max_response_bytes: u64,
     pub reconcile_unknown_outcomes: bool,
-    pub allowed_hosts: Vec<String>,
+}
+
+/// The settings document as the schema describes it: every key optional, none `null`, no other.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    #[serde(default)]
+    environment: Environment,
+    #[serde(default, deserialize_with = "present")]
+    base_url: Option<String>,
+    #[serde(default)]
+    allowed_hosts: Vec<String>,
+    #[serde(default, deserialize_with = "present")]
+    client_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    secret: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    plaid_version: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    connection_timeout_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    read_timeout_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "integer")]
+    max_response_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    reconcile_unknown_outcomes: Option<bool>,
+}
+
+/// JSON Schema counts `1024.0` as an integer; serde's `u64` would refuse it.
+fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = n.as_f64().filter(|f| f.fract() == 0.0 && (0.0..=9.0e15).contains(f)).map(|f| f as u64);
+    n.as_u64().or(whole).map(Some).ok_or_else(|| serde::de::Error::custom("not a whole number"))
+}
+
+const SETTINGS: Argument = Argument {
+    name: "settings",
+    code: ErrorCode::InvalidSettings,
+    expect,
+    item: "setting",
+    unknown: "the settings are those of schema/settings.schema.json",
+};
+
+/// What each setting must be: the message for a value that is not.
+fn expect(path: &str) -> Option<String> {
+    let (min_bytes, max_bytes) = MAX_RESPONSE_BYTES_RANGE;
+    if path.starts_with("allowed_hosts[") {
+        return Some(
+            "must be a host name (letters, digits, dots, hyphens; no scheme or port), listed once".into(),
+        );
+    }
+    Some(match path {
+        "environment" => Environment::expected(),
+        "base_url" => format!("must be a URL of at most {BASE_URL_MAX_LEN} characters"),
+        "allowed_hosts" => format!(
+            "must be an array of at most {ALLOWED_HOSTS_MAX} distinct host names (letters, digits, dots, hyphens; \
+             no scheme or port)"
+        ),
+        "client_id" | "secret" => {
+            format!("must be 1 to {CREDENTIAL_MAX_LEN} visible ASCII characters (value not shown)")
+        }
+        "plaid_version" => "must be a date like \"2020-09-14\"".into(),
+        "connection_timeout_seconds" => seconds(CONNECTION_TIMEOUT_MAX_SECONDS),
+        "read_timeout_seconds" => seconds(READ_TIMEOUT_MAX_SECONDS),
+        "max_response_bytes" => format!("must be an integer from {min_bytes} to {max_bytes}"),
+        "reconcile_unknown_outcomes" => "must be true or false".into(),
+        _ => return None,
+    })
+}
+
+fn seconds(max: f64) -> String {
+    format!("must be a number of seconds above 0 and at most {max}")
 }
 
 impl Settings {
     /// Parses the settings document; an empty text means all defaults.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        if text.trim().is_empty() {
-            return Self::from_value(&Value::Object(Map::new()));
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::invalid_json("settings", &e))?;
-        Self::from_value(&value)
-    }
-
-    pub fn from_value(value: &Value) -> Result<Self, Error> {
-        let object = value.as_object().ok_or_else(|| invalid("settings must be a JSON object"))?;
-        let mut settings = Settings {
-            environment: Environment::Sandbox,
-            base_url: String::new(),
-            client_id: None,
-            secret: None,
-            plaid_version: PLAID_VERSION.to_owned(),
-            connection_timeout: Duration::from_secs_f64(DEFAULT_CONNECTION_TIMEOUT_SECONDS),
-            read_timeout: Duration::from_secs_f64(DEFAULT_READ_TIMEOUT_SECONDS),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            reconcile_unknown_outcomes: true,
-            allowed_hosts: Vec::new(),
-        };
-        let mut base_url = None;
-        for (key, value) in object {
-            match key.as_str() {
-                "environment" => {
-                    settings.environment = value.as_str().and_then(|e| e.parse().ok()).ok_or_else(|| {
-                        invalid("settings.environment must be \"sandbox\" or \"production\"")
-                    })?
-                }
-                "base_url" => {
-                    base_url = Some(
-                        value
-                            .as_str()
-                            .ok_or_else(|| invalid("settings.base_url must be a string"))?
-                            .to_owned(),
-                    )
-                }
-                "allowed_hosts" => settings.allowed_hosts = allowed_hosts(value)?,
-                "client_id" => settings.client_id = Some(credential("client_id", value)?),
-                "secret" => settings.secret = Some(Secret(credential("secret", value)?)),
-                "plaid_version" => settings.plaid_version = plaid_version(value)?,
-                "connection_timeout_seconds" => {
-                    settings.connection_timeout = seconds("connection_timeout_seconds", value, 60.0)?
-                }
-                "read_timeout_seconds" => {
-                    settings.read_timeout = seconds("read_timeout_seconds", value, 300.0)?
-                }
-                "max_response_bytes" => settings.max_response_bytes = max_response_bytes(value)?,
-                "reconcile_unknown_outcomes" => {
-                    settings.reconcile_unknown_outcomes = value
-                        .as_bool()
-                        .ok_or_else(|| invalid("settings.reconcile_unknown_outcomes must be true or false"))?
-                }
-                other => {
-                    return Err(invalid(format!(
-                        "unknown setting {}; the settings are those of schema/settings.schema.json",
-                        field_name(other)
-                    )))
-                }
+        let d: Document = SETTINGS.parse(text)?;
+        let bad = |key: &str| SETTINGS.field_error(key);
+        let allowed_hosts = allowed_hosts(d.allowed_hosts)?;
+        let credential = |key: &str, value: Option<String>| match value {
+            // Header values: visible ASCII only, or the header would be refused or split.
+            Some(v)
+                if v.is_empty()
+                    || v.len() > CREDENTIAL_MAX_LEN
+                    || !v.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Err(bad(key))
             }
-        }
-        settings.base_url = match base_url {
-            Some(url) => checked_base_url(&url, &settings.allowed_hosts)?,
-            None => settings.environment.base_url().to_owned(),
+            v => Ok(v),
         };
-        Ok(settings)
-    }
-}
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorCode::InvalidSettings, message)
-}
-
-/// A key is not a value, but it is still outside text: quote it, short and printable.
-pub fn field_name(key: &str) -> String {
-    let shown: String = key.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect();
-    format!("{shown:?}")
-}
-
-fn credential(name: &str, value: &Value) -> Result<String, Error> {
-    let text = value.as_str().ok_or_else(|| invalid(format!("settings.{name} must be a string")))?;
-    // Header values: visible ASCII only, or the header would be refused or split.
-    if text.is_empty() || text.len() > CREDENTIAL_MAX_LEN || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(invalid(format!(
-            "settings.{name} must be 1 to {CREDENTIAL_MAX_LEN} visible ASCII characters (value not shown)"
-        )));
-    }
-    Ok(text.to_owned())
-}
-
-fn plaid_version(value: &Value) -> Result<String, Error> {
-    let text = value.as_str().unwrap_or("");
-    let ok = text.len() == 10
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    if !ok {
-        return Err(invalid("settings.plaid_version must be a date like \"2020-09-14\""));
-    }
-    Ok(text.to_owned())
-}
-
-fn seconds(name: &str, value: &Value, max: f64) -> Result<Duration, Error> {
-    match value.as_f64() {
-        Some(s) if s > 0.0 && s <= max => Ok(Duration::from_secs_f64(s)),
-        _ => Err(invalid(format!("settings.{name} must be a number of seconds above 0 and at most {max}"))),
-    }
-}
-
-fn max_response_bytes(value: &Value) -> Result<u64, Error> {
-    let (min, max) = MAX_RESPONSE_BYTES_RANGE;
-    match value.as_u64() {
-        Some(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(invalid(format!("settings.max_response_bytes must be an integer from {min} to {max}"))),
-    }
-}
-
-fn allowed_hosts(value: &Value) -> Result<Vec<String>, Error> {
-    let items =
-        value.as_array().ok_or_else(|| invalid("settings.allowed_hosts must be an array of host names"))?;
-    if items.len() > 32 {
-        return Err(invalid("settings.allowed_hosts may list at most 32 hosts"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let host = item.as_str().unwrap_or("");
-            let ok = !host.is_empty()
-                && host.len() <= 253
-                && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-            if ok {
-                Ok(host.to_ascii_lowercase())
-            } else {
-                Err(invalid(format!(
-                    "settings.allowed_hosts[{i}] must be a host name (letters, digits, dots, hyphens; no scheme or port)"
-                )))
-            }
+        let timeout = |key: &str, value: Option<f64>, default: f64, max: f64| match value.unwrap_or(default) {
+            s if s > 0.0 && s <= max => Ok(Duration::from_secs_f64(s)),
+            _ => Err(bad(key)),
+        };
+        let plaid_version = d.plaid_version.unwrap_or_else(|| PLAID_VERSION.to_owned());
+        let is_date = plaid_version.len() == 10
+            && plaid_version.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !is_date {
+            return Err(bad("plaid_version"));
+        }
+        let max_response_bytes = d.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        let (min_bytes, max_bytes) = MAX_RESPONSE_BYTES_RANGE;
+        if !(min_bytes..=max_bytes).contains(&max_response_bytes) {
+            return Err(bad("max_response_bytes"));
+        }
+        Ok(Settings {
+            environment: d.environment,
+            base_url: match d.base_url {
+                Some(url) => checked_base_url(&url, &allowed_hosts)?,
+                None => d.environment.base_url().to_owned(),
+            },
+            client_id: credential("client_id", d.client_id)?,
+            secret: credential("secret", d.secret)?.map(Secret),
+            plaid_version,
+            connection_timeout: timeout(
+                "connection_timeout_seconds",
+                d.connection_timeout_seconds,
+                DEFAULT_CONNECTION_TIMEOUT_SECONDS,
+                CONNECTION_TIMEOUT_MAX_SECONDS,
+            )?,
+            read_timeout: timeout(
+                "read_timeout_seconds",
+                d.read_timeout_seconds,
+                DEFAULT_READ_TIMEOUT_SECONDS,
+                READ_TIMEOUT_MAX_SECONDS,
+            )?,
+            max_response_bytes,
+            reconcile_unknown_outcomes: d.reconcile_unknown_outcomes.unwrap_or(true),
         })
-        .collect()
+    }
+}
+
+/// Lower-cased, each a host name, no duplicates (the schema's `uniqueItems`: compared as written).
+fn allowed_hosts(hosts: Vec<String>) -> Result<Vec<String>, Error> {
+    if hosts.len() > ALLOWED_HOSTS_MAX {
+        return Err(SETTINGS.field_error("allowed_hosts"));
+    }
+    for (i, host) in hosts.iter().enumerate() {
+        let ok = !host.is_empty()
+            && host.len() <= HOST_MAX_LEN
+            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !ok || hosts[..i].contains(host) {
+            return Err(SETTINGS.field_error(&format!("allowed_hosts[{i}]")));
+        }
+    }
+    Ok(hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect())
 }
 
 /// The security rule for where credentials may go: https to Plaid or to a listed host; http only
 /// to this machine. Redirects are never followed, so this is the only host that ever sees them.
 fn checked_base_url(url: &str, allowed_hosts: &[String]) -> Result<String, Error> {
-    let bad = |why: &str| invalid(format!("settings.base_url {why}"));
-    if url.len() > 2048 {
-        return Err(bad("is longer than 2048 characters"));
+    let bad = |why: &str| SETTINGS.invalid(format!("settings.base_url {why}"));
+    if url.chars().count() > BASE_URL_MAX_LEN {
+        return Err(bad(&format!("is longer than {BASE_URL_MAX_LEN} characters")));
     }
     let uri: Uri = url.parse().map_err(|_| bad("is not a valid absolute URL"))?;
     let scheme = uri.scheme_str().ok_or_else(|| bad("must start with https:// or http://"))?;
@@ -236,10 +250,10 @@ pub fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn parse(v: Value) -> Result<Settings, Error> {
-        Settings::from_value(&v)
+        Settings::parse(&v.to_string())
     }
 
     #[test]
@@ -291,6 +305,96 @@ mod tests {
         let http_listed =
             parse(json!({"base_url": "http://gw.example.com", "allowed_hosts": ["gw.example.com"]}));
         assert!(http_listed.is_err());
+    }
+
+    /// One table, two readers: the settings schema (jsonschema, formats checked) and this
+    /// parser accept and refuse the same documents. Refusals never quote a value.
+    #[test]
+    fn the_schema_and_the_parser_agree() {
+        let schema: Value = serde_json::from_str(crate::schema::SETTINGS).unwrap();
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let hosts = |n: usize| Value::from((0..n).map(|i| format!("h{i}.example.com")).collect::<Vec<_>>());
+        let cases: Vec<(Value, bool)> = vec![
+            (json!({}), true),
+            (json!([]), false),
+            (json!("canary"), false),
+            (json!({"secrte": "canary"}), false),
+            (json!({"environment": "production"}), true),
+            (json!({"environment": "canary"}), false),
+            (json!({"environment": null}), false),
+            (json!({"base_url": "https://sandbox.plaid.com"}), true),
+            (json!({"base_url": "http://127.0.0.1:8080/plaid"}), true),
+            (json!({"base_url": "not a url canary"}), false),
+            (json!({"base_url": 5}), false),
+            (json!({"base_url": null}), false),
+            (json!({"base_url": format!("https://sandbox.plaid.com/{}", "c".repeat(2048))}), false),
+            (json!({"allowed_hosts": []}), true),
+            (json!({"allowed_hosts": ["gw.example.com"]}), true),
+            (json!({"allowed_hosts": ["gw.example.com", "gw.example.com"]}), false),
+            (json!({"allowed_hosts": ["GW.example.com", "gw.example.com"]}), true),
+            (json!({"allowed_hosts": ["https://canary"]}), false),
+            (json!({"allowed_hosts": [""]}), false),
+            (json!({"allowed_hosts": [1]}), false),
+            (json!({"allowed_hosts": "gw.example.com"}), false),
+            (json!({"allowed_hosts": [ "a".repeat(253) ]}), true),
+            (json!({"allowed_hosts": [ "a".repeat(254) ]}), false),
+            (json!({"allowed_hosts": hosts(32)}), true),
+            (json!({"allowed_hosts": hosts(33)}), false),
+            (json!({"client_id": "client-abc"}), true),
+            (json!({"client_id": ""}), false),
+            (json!({"client_id": "x".repeat(256)}), true),
+            (json!({"client_id": "x".repeat(257)}), false),
+            (json!({"client_id": 12}), false),
+            (json!({"secret": "canary-secret-1"}), true),
+            (json!({"secret": "canary secret"}), false),
+            (json!({"secret": "canary-é"}), false),
+            (json!({"secret": null}), false),
+            (json!({"plaid_version": "2020-09-14"}), true),
+            (json!({"plaid_version": "2020-9-14"}), false),
+            (json!({"plaid_version": "2020-09-14\n"}), false),
+            (json!({"plaid_version": 20200914}), false),
+            (json!({"connection_timeout_seconds": 5}), true),
+            (json!({"connection_timeout_seconds": 0.5}), true),
+            (json!({"connection_timeout_seconds": 60}), true),
+            (json!({"connection_timeout_seconds": 60.001}), false),
+            (json!({"connection_timeout_seconds": 0}), false),
+            (json!({"connection_timeout_seconds": -1}), false),
+            (json!({"connection_timeout_seconds": "5"}), false),
+            (json!({"read_timeout_seconds": 300}), true),
+            (json!({"read_timeout_seconds": 301}), false),
+            (json!({"max_response_bytes": 1024}), true),
+            (json!({"max_response_bytes": 1024.0}), true),
+            (json!({"max_response_bytes": 1024.5}), false),
+            (json!({"max_response_bytes": 1023}), false),
+            (json!({"max_response_bytes": 16_777_216}), true),
+            (json!({"max_response_bytes": 16_777_217}), false),
+            (json!({"max_response_bytes": "1024"}), false),
+            (json!({"reconcile_unknown_outcomes": false}), true),
+            (json!({"reconcile_unknown_outcomes": "false"}), false),
+            (json!({"reconcile_unknown_outcomes": 0}), false),
+        ];
+        for (settings, valid) in cases {
+            assert_eq!(validator.is_valid(&settings), valid, "the schema on {settings}");
+            match parse(settings.clone()) {
+                Ok(_) => assert!(valid, "the parser accepted {settings}"),
+                Err(e) => {
+                    assert!(!valid, "the parser refused {settings}: {e}");
+                    assert!(!e.message.contains("canary") && !e.message.contains("ccc"), "{e}");
+                }
+            }
+        }
+        // Where credentials may go is a rule the schema states in prose only (its base_url
+        // description): the parser alone enforces it.
+        for base_url in
+            ["http://10.1.2.3", "https://evil.example.com", "https://u:p@127.0.0.1", "https://127.0.0.1/?q"]
+        {
+            let settings = json!({ "base_url": base_url });
+            assert!(validator.is_valid(&settings) && parse(settings).is_err(), "{base_url}");
+        }
     }
 
     #[test]

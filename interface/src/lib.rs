@@ -9,8 +9,8 @@
 //! - `load`: the loader ([`load`], [`Plugin`], [`LoadError`]), behind [`elf`], its pre-check of
 //!   the file.
 //! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
-//!   [`TaskStatus`], [`Environment`], the preset's [`Dialect`] and [`PresetOptions`], and
-//!   [`personal`], the personal-data keys and their mask.
+//!   [`TaskStatus`], the [`Context`] it is given, [`Environment`], the preset's [`Dialect`] and
+//!   [`PresetOptions`], and [`personal`], the personal-data keys and their mask.
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -20,7 +20,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[macro_use]
+mod words;
+
 pub mod abi;
+mod context;
 pub mod elf;
 mod environment;
 mod error_code;
@@ -31,6 +35,7 @@ mod status;
 mod task_result;
 
 pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
+pub use context::Context;
 pub use environment::Environment;
 pub use error_code::ErrorCode;
 pub use load::{load, LoadError, Plugin};

@@ -1,6 +1,7 @@
 //! Wall-clock helpers: Plaid's timestamps (`created_at`, RFC 3339) and HTTP dates (`Date`,
-//! `Retry-After`) as Unix seconds, without a date crate. Reconciliation compares them with our
-//! own clock, so parsing is strict: anything unexpected is `None`, never a guess.
+//! `Retry-After`) as Unix seconds. Reconciliation compares them with our own clock, so parsing
+//! is strict: anything unexpected is `None`, never a guess. HTTP dates are the `httpdate` crate's
+//! (hyper's, already built); it has no RFC 3339 parser, so that one is here.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -62,20 +63,11 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(unix(year, month, day, h, m, s)? - offset)
 }
 
-/// The IMF-fixdate form every HTTP/1.1 server sends: `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// An HTTP date in any of the three forms HTTP/1.1 recipients must accept (IMF-fixdate
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850, asctime), from 1970 to 9999.
 pub fn parse_http_date(text: &str) -> Option<i64> {
-    let mut parts = text.split_whitespace().skip(1);
-    let day = number(parts.next()?)?;
-    let month_name = parts.next()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == month_name)? as i64
-        + 1;
-    let year = number(parts.next()?)?;
-    let mut c = parts.next()?.split(':');
-    let (h, m, s) = (number(c.next()?)?, number(c.next()?)?, number(c.next()?)?);
-    (parts.next()? == "GMT").then_some(())?;
-    unix(year, month, day, h, m, s)
+    let at = httpdate::parse_http_date(text.trim()).ok()?;
+    at.duration_since(UNIX_EPOCH).ok().and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
 #[cfg(test)]
@@ -92,6 +84,9 @@ mod tests {
         assert_eq!(parse_rfc3339("2020-13-24T03:26:02Z"), None);
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777));
+        assert_eq!(parse_http_date("Mon, 06 Nov 1994 08:49:37 GMT"), None, "the weekday is checked");
     }
 
     /// Found by tests/fuzz.rs: a `Retry-After` date in year 292278995 overflowed `at * 1000`

@@ -10,11 +10,28 @@
 
 use std::time::{Duration, Instant};
 
-use plaid_idv_retry_interface::ErrorCode;
-use serde_json::Value;
+use plaid_idv_retry_interface::{Context as Document, ErrorCode};
 
 use super::clock::now_unix_ms;
-use crate::{error::Error, settings::Settings};
+use crate::{arguments::Argument, error::Error, settings::Settings};
+
+const CONTEXT: Argument = Argument {
+    name: "context",
+    code: ErrorCode::InvalidContext,
+    expect: |path| {
+        Some(
+            match path {
+                "attempt" => "must be an integer from 1",
+                "deadline_ms" => "must be Unix epoch milliseconds",
+                "timeout_ms" => "must be a non-negative integer",
+                _ => return None,
+            }
+            .into(),
+        )
+    },
+    item: "context field",
+    unknown: "the fields are attempt, deadline_ms and timeout_ms",
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
@@ -25,30 +42,17 @@ pub struct Context {
 impl Context {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, Error> {
         let started = Instant::now();
-        let invalid = |m: &str| Error::new(ErrorCode::InvalidContext, m.to_owned());
-        let value: Value = if text.trim().is_empty() {
-            Value::Object(Default::default())
-        } else {
-            serde_json::from_str(text).map_err(|e| Error::invalid_json("context", &e))?
-        };
-        let object = value.as_object().ok_or_else(|| invalid("context must be a JSON object"))?;
-        let attempt = match object.get("attempt") {
-            None | Some(Value::Null) => 1,
-            Some(v) => v
-                .as_u64()
-                .filter(|a| *a >= 1)
-                .ok_or_else(|| invalid("context.attempt must be an integer from 1"))?,
-        };
+        let document: Document = CONTEXT.parse(text)?;
+        let attempt = document.attempt.unwrap_or(1);
+        if attempt < 1 {
+            return Err(CONTEXT.field_error("attempt"));
+        }
         let per_call = settings.connection_timeout + settings.read_timeout;
         let mut budget = per_call * 2 + Duration::from_secs(1);
-        if let Some(v) = object.get("deadline_ms").filter(|v| !v.is_null()) {
-            let deadline_ms =
-                v.as_i64().ok_or_else(|| invalid("context.deadline_ms must be Unix epoch milliseconds"))?;
+        if let Some(deadline_ms) = document.deadline_ms {
             budget = Duration::from_millis(deadline_ms.saturating_sub(now_unix_ms()).max(0) as u64);
         }
-        if let Some(v) = object.get("timeout_ms").filter(|v| !v.is_null()) {
-            let ms =
-                v.as_u64().ok_or_else(|| invalid("context.timeout_ms must be a non-negative integer"))?;
+        if let Some(ms) = document.timeout_ms {
             budget = budget.min(Duration::from_millis(ms));
         }
         Ok(Context { attempt, deadline: started + budget })

@@ -1,0 +1,23 @@
+//! What the engine tells `execute` about the run: which attempt it is and when it must be done.
+//! Every field is optional; keys a host adds for its own bookkeeping are ignored.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Context {
+    /// The engine's attempt number, from 1 (the default); reported back in the output and logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u64>,
+    /// Unix epoch milliseconds by which `execute` must have returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<i64>,
+    /// The same as a duration from now; with both, the earlier wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl Context {
+    pub fn to_json(self) -> String {
+        serde_json::to_string(&self).unwrap_or_default()
+    }
+}
