@@ -6,8 +6,8 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Plugin, TaskResult, TaskStatus};
-use serde_json::{json, Value};
+use plaid_idv_retry_interface::{Context, Plugin, TaskResult, TaskStatus};
+use serde_json::Value;
 
 use crate::error::Failure;
 
@@ -44,7 +44,8 @@ impl RetryPolicy {
 pub fn context(attempt: u32, timeout: Duration) -> String {
     let deadline = SystemTime::now() + timeout;
     let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-    json!({ "attempt": attempt, "deadline_ms": deadline_ms as u64 }).to_string()
+    let deadline_ms = i64::try_from(deadline_ms).unwrap_or(i64::MAX);
+    Context { attempt: Some(attempt.into()), deadline_ms: Some(deadline_ms), timeout_ms: None }.to_json()
 }
 
 /// The task result `execute` answered. serde's message is cut to its position: it could quote
@@ -110,6 +111,7 @@ pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn backoff_grows_and_honours_retry_after() {
