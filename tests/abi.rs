@@ -121,12 +121,19 @@ fn what_is_not_a_plugin_is_refused_by_cause() {
     let bytes = std::fs::read(common::plugin_path()).unwrap();
     // Past the ELF headers, short of the segments they describe.
     std::fs::write(&truncated, &bytes[..8192]).unwrap();
+    // Issue 13 item 3: a program-header offset near u64::MAX overflowed the loader's arithmetic
+    // (a panic in this debug build).
+    let crafted = dir.join("crafted.so");
+    let mut header = bytes[..64].to_vec();
+    header[0x20..0x28].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
+    std::fs::write(&crafted, &header).unwrap();
 
-    let cases: [(&Path, &str); 4] = [
+    let cases: [(&Path, &str); 5] = [
         (Path::new("/nonexistent/libplaid_idv_retry.so"), "no such file"),
         (&dir, "is a directory"),
         (&text, "not a loadable shared library"),
         (&truncated, "truncated"),
+        (&crafted, "truncated"),
     ];
     for (path, cause) in cases {
         let message = interface::load(path).err().expect("refused").to_string();
