@@ -29,3 +29,18 @@ impl From<Exit> for std::process::ExitCode {
         std::process::ExitCode::from(exit as u8)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers are the CLI contract (README): scripts branch on them.
+    #[test]
+    fn codes_are_the_documented_numbers() {
+        let code = |status| Exit::from(status) as u8;
+        assert_eq!(code(TaskStatus::Completed), 0);
+        assert_eq!(code(TaskStatus::Failed), 1);
+        assert_eq!(code(TaskStatus::FailedWithTerminalError), 3);
+        assert_eq!(Exit::Usage as u8, 2);
+    }
+}
