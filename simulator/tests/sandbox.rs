@@ -8,7 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::sandbox::{self, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy};
+use plaid_idv_simulator::{
+    self as sandbox, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy,
+};
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";

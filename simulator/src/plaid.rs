@@ -4,16 +4,17 @@
 //! Everything here is synchronous: the body was read before, the ledger lock is never held across
 //! an await.
 
+use std::time::SystemTime;
+
 use axum::http::{HeaderMap, Method};
 use serde_json::{json, Map, Value};
 
-use super::{
-    errors::PlaidError,
-    ids::now,
+use crate::{
     model,
+    plaid_error::PlaidError,
+    server::Simulator,
     session::{self, Plan},
     state::{Address, Attempt, IdNumber, Name, Status, Step, StepStatus, Strategy, UserData},
-    Simulator,
 };
 
 /// The API version every `/identity_verification/*` endpoint speaks.
@@ -650,7 +651,7 @@ impl Simulator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt(
+    pub(crate) fn attempt(
         &self,
         client_user_id: &str,
         template_id: &str,
@@ -661,7 +662,7 @@ impl Simulator {
         status: Status,
         user: UserData,
     ) -> Attempt {
-        let created_at = now();
+        let created_at = SystemTime::now();
         Attempt {
             id: self.ids.object_id("idv_"),
             client_user_id: client_user_id.to_owned(),

@@ -1,48 +1,7 @@
-//! A local Plaid-compatible simulator of the `/identity_verification/*` endpoints (create, get, list,
-//! retry), behaving like Plaid's sandbox: credentials, `Plaid-Version` and body checks with Plaid's
-//! errors, an attempt history per user and template, the four retry strategies and their
-//! restrictions, the sandbox test user, the sandbox rate limit, and fault injection (see [`faults`]).
-//!
-//! Start it in-process with [`start`] (tests, `test-request`) or as `host-sim sandbox`.
-//!
-//! # Behaviour, where Plaid leaves it open
-//!
-//! - Every `template_id` names the same template: `accept_tos`, `verify_sms`, `kyc_check`,
-//!   `watchlist_screening`, `risk_check`; `documentary_verification` only when a custom retry asks
-//!   for it (or an `incomplete` retry resumes there); `selfie_check` never (silently disabled, as on
-//!   Plaid's sandbox: `not_applicable`, or `skipped` when a custom retry turns it off).
-//! - The simulated user acts at once (see [`session`]): with `user` data in the request every
-//!   required step runs on it, and Plaid's sandbox test user (Leslie Knope, 1975-01-18,
-//!   +12345678909, 123 Main St., Pawnee, IN 46001, US, SSN 123456788 or 123456789) passes while
-//!   other data fails `kyc_check`; without data the attempt waits, `active`, at its first step.
-//! - `create` refuses a second attempt for the same user and template (`INVALID_FIELD`) unless
-//!   `is_idempotent` is true, which answers the latest one; `gave_consent` skips `accept_tos`.
-//! - `retry` with no earlier attempt for the user and template: 400 `INVALID_REQUEST`/`INVALID_FIELD`.
-//!   `incomplete` resumes at the first unfinished step and is refused (`INVALID_FIELD`) when that is
-//!   `watchlist_screening` or `risk_check`; with nothing unfinished it starts over. `infer` is refused
-//!   while the latest attempt is `active`, and otherwise follows plaid-python 46's rule: `incomplete`
-//!   after a failed, expired or canceled attempt unless its screening or risk check went wrong, else
-//!   `reset`. Omitting `is_shareable` keeps the previous attempt's setting.
-//! - `get` of an unknown id: 404 `INVALID_REQUEST`/`NOT_FOUND`. `list` needs `client_user_id`,
-//!   answers oldest first, [`LIST_PAGE`] a page, with `next_cursor`.
-//! - Missing or wrong credentials: 400 `INVALID_INPUT`/`INVALID_API_KEYS`. No `Plaid-Version` means
-//!   2020-09-14; an older real version is `INCOMPATIBLE_API_VERSION`, anything else `INVALID_HEADERS`.
-//!   Body fields `client_id`/`secret` take precedence over the headers.
-//! - Unknown keys are refused everywhere (`UNKNOWN_FIELDS`), nested ones by path (`user.nickname`).
-//! - Error messages name fields, never the values sent. The simulator logs nothing.
-
-pub mod cli;
-mod errors;
-pub mod faults;
-pub(crate) mod ids;
-mod limit;
-mod model;
-mod plaid;
-pub mod session;
-pub mod state;
+//! The server: [`start`] binds and spawns it on its own runtime, [`Sandbox`] is the running one,
+//! and `handle` answers every request, applying the faults around Plaid's behaviour (`plaid`).
 
 use std::{
-    io,
     net::SocketAddr,
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -60,13 +19,16 @@ use axum::{
     Router,
 };
 
-pub use errors::PlaidError;
-pub use faults::{Fault, FaultSet, Faults};
-pub use plaid::{LIST_PAGE, PLAID_VERSION};
-pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};
-
-use faults::Delivery;
-use limit::RateLimit;
+use crate::{
+    faults::{self, Delivery, Fault, FaultSet, Faults},
+    ids,
+    limit::RateLimit,
+    plaid,
+    plaid_error::PlaidError,
+    session,
+    state::{self, Attempt, Ledger, Status, Step, StepStatus},
+    Error,
+};
 
 /// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
 pub const DEFAULT_CLIENT_ID: &str = "sim-client-id";
@@ -118,12 +80,12 @@ impl Default for SandboxConfig {
 
 /// The state the request handlers share.
 pub(crate) struct Simulator {
-    client_id: String,
-    secret: String,
-    base_url: String,
-    ledger: Ledger,
-    ids: ids::Ids,
-    limit: RateLimit,
+    pub(crate) client_id: String,
+    pub(crate) secret: String,
+    pub(crate) base_url: String,
+    pub(crate) ledger: Ledger,
+    pub(crate) ids: ids::Ids,
+    pub(crate) limit: RateLimit,
     faults: Faults,
     requests: AtomicU64,
 }
@@ -136,15 +98,17 @@ pub struct Sandbox {
 }
 
 /// Starts a simulator on its own multi-threaded runtime and returns once it is listening.
-pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+pub fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("plaid-sandbox")
         .enable_all()
-        .build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr))?;
-    let addr = listener.local_addr()?;
+        .build()
+        .map_err(Error::Runtime)?;
+    let listen = |source| Error::Listen { addr: config.addr, source };
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
     let sim = Arc::new(Simulator {
         client_id: config.client_id,
         secret: config.secret,

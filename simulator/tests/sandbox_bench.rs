@@ -1,10 +1,10 @@
 //! The simulator's own throughput ceiling on loopback, so a benchmark of the plugin can tell
 //! whether the simulator is what limits it. Not part of the suite (it only measures); run with
-//! `cargo test --release -p host-sim --test sandbox_bench -- --ignored --nocapture`.
+//! `cargo test --release -p plaid-idv-simulator --test sandbox_bench -- --ignored --nocapture`.
 
 use std::time::{Duration, Instant};
 
-use host_sim::sandbox::{self, SandboxConfig, Status};
+use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
