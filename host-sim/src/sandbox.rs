@@ -37,7 +37,7 @@ pub struct SimulatorArgs {
     /// Requests a minute per client across all endpoints, like Plaid's sandbox; 0 turns it off.
     #[arg(long, default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE, value_name = "N")]
     pub rate_limit_per_minute: u32,
-    /// Faults for every request, e.g. `latency=200ms,status=503` (syntax: see the README).
+    /// Faults for every request, e.g. `latency=200ms,status=503` (syntax: simulator/src/faults.rs).
     #[arg(long, value_name = "FAULTS")]
     pub fault: Option<FaultSet>,
     /// Apply --fault to the first N requests only.
