@@ -218,13 +218,7 @@ fn the_simulator_and_test_request_with_the_canary_secret_print_no_canary() {
     let sandbox = ChildSandbox::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
     let url = sandbox.url.clone();
     // Something to retry: the user's first attempt, created as any Plaid client would.
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
-    let created = agent
+    let created = http_agent(Duration::from_secs(10))
         .post(format!("{url}/identity_verification/create"))
         .header("PLAID-CLIENT-ID", "client-abc")
         .header("PLAID-SECRET", CANARY_SECRET)

@@ -6,6 +6,7 @@ use std::{
 };
 
 use host_sim::sandbox::ChildSandbox;
+use plaid_idv_test_support::http_agent;
 
 const SECRET_CANARY: &str = "CANARY-cli-secret-51d0";
 
@@ -28,13 +29,7 @@ fn url(server: &ChildSandbox) -> String {
 }
 
 fn post(url: &str, client_id: &str, secret: &str) -> u16 {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .into();
-    agent
+    http_agent(Duration::from_secs(5))
         .post(format!("{url}/identity_verification/create"))
         .header("Content-Type", "application/json")
         .header("PLAID-CLIENT-ID", client_id)

@@ -145,6 +145,8 @@ impl FromStr for Fault {
         let bad = |why: &str| Error::FaultSyntax(format!("fault `{name}`: {why}"));
         let need = || value.ok_or_else(|| bad("needs a value (`NAME=VALUE`)"));
         let number = |v: &str| v.parse::<u64>().map_err(|_| bad("the value must be a whole number"));
+        let positive =
+            |v: &str, why: &str| u32::try_from(number(v)?).ok().filter(|n| *n > 0).ok_or_else(|| bad(why));
         let status = |v: &str| match number(v)? {
             n @ (429 | 500..=599) => Ok(n as u16),
             _ => Err(bad("the status must be 429 or 500-599")),
@@ -156,19 +158,9 @@ impl FromStr for Fault {
             "status" => Fault::Status(status(need()?)?),
             "status_after_record" => Fault::StatusAfterRecord(status(need()?)?),
             "html502" => Fault::Html502,
-            "rate_limit_burst" => Fault::RateLimitBurst(
-                u32::try_from(number(need()?)?)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("the value must be 1 or more"))?,
-            ),
+            "rate_limit_burst" => Fault::RateLimitBurst(positive(need()?, "the value must be 1 or more")?),
             "drop_after_record" => Fault::DropAfterRecord,
-            "slow_drip" => Fault::SlowDrip(
-                u32::try_from(number(need()?)?)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("the rate must be 1 or more bytes a second"))?,
-            ),
+            "slow_drip" => Fault::SlowDrip(positive(need()?, "the rate must be 1 or more bytes a second")?),
             "hang" => Fault::Hang(match value {
                 Some(v) => duration(v).ok_or_else(|| bad("the value must be a duration like 250ms or 2s"))?,
                 None => HANG_DEFAULT,

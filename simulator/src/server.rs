@@ -23,7 +23,7 @@ use crate::{
     faults::{self, Delivery, Fault, FaultSet, Faults},
     ids,
     limit::RateLimit,
-    plaid,
+    plaid::{self, Origin},
     plaid_error::PlaidError,
     session,
     state::{self, Attempt, Ledger, Status, Step, StepStatus},
@@ -197,12 +197,10 @@ impl Sandbox {
             (std::cmp::Ordering::Greater, _) => after,
         });
         let recorded = self.sim.ledger.record_with(client_user_id, template_id, |latest| {
+            let origin =
+                Origin { client_user_id, template_id, previous: latest, strategy: None, is_shareable: true };
             Ok::<_, std::convert::Infallible>(self.sim.attempt(
-                client_user_id,
-                template_id,
-                latest,
-                None,
-                true,
+                origin,
                 steps,
                 status,
                 state::UserData::default(),

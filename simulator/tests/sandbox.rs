@@ -11,6 +11,7 @@ use std::{
 use plaid_idv_simulator::{
     self as sandbox, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy,
 };
+use plaid_idv_test_support::http_agent;
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";
@@ -23,15 +24,6 @@ fn sandbox_with(config: SandboxConfig) -> Sandbox {
 
 fn sandbox() -> Sandbox {
     sandbox_with(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
-}
-
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
 }
 
 #[derive(Debug)]
@@ -62,7 +54,7 @@ impl Answer {
 /// Sends a raw body with the given headers (the default credentials unless `headers` has some).
 fn send_raw(sb: &Sandbox, path: &str, headers: &[(&str, &str)], body: &str) -> Result<Answer, ureq::Error> {
     let started = Instant::now();
-    let mut request = agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
+    let mut request = http_agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -340,7 +332,7 @@ fn unknown_paths_and_methods_are_not_found() {
     let sb = sandbox();
     let answer = send_raw(&sb, "/identity_verification/delete", &AUTH, "{}").unwrap();
     assert_eq!(answer.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
-    let mut response = agent(Duration::from_secs(5))
+    let mut response = http_agent(Duration::from_secs(5))
         .get(format!("{}/identity_verification/retry", sb.url()))
         .call()
         .unwrap();
@@ -849,7 +841,7 @@ fn fault_slow_drip_sends_the_body_at_the_given_rate() {
 fn fault_hang_sends_nothing_and_records_nothing() {
     let sb = seeded();
     let started = Instant::now();
-    let error = agent(Duration::from_millis(400))
+    let error = http_agent(Duration::from_millis(400))
         .post(format!("{}/identity_verification/retry", sb.url()))
         .header("X-Sim-Fault", "hang=5s")
         .send(retry("u", "reset").to_string())

@@ -5,15 +5,7 @@
 use std::time::{Duration, Instant};
 
 use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
+use plaid_idv_test_support::http_agent;
 
 /// Runs `per_thread` requests on each of `threads` keep-alive clients; returns (requests/s, p50, p99).
 fn measure(
@@ -27,7 +19,7 @@ fn measure(
             .map(|t| {
                 let request = &request;
                 scope.spawn(move || {
-                    let agent = agent();
+                    let agent = http_agent(Duration::from_secs(10));
                     (0..per_thread)
                         .map(|i| {
                             let sent = Instant::now();

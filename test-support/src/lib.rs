@@ -6,7 +6,7 @@
 //! - [`cases`]: the validation case table.
 //! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
 //! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
-//! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them.
+//! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them; [`http_agent`], a plain client.
 
 mod canary;
 pub mod cases;
@@ -14,7 +14,10 @@ pub mod interop;
 mod plugin;
 mod server;
 
-use std::{path::PathBuf, time::SystemTime};
+use std::{
+    path::PathBuf,
+    time::{Duration, SystemTime},
+};
 
 pub use canary::*;
 /// RFC 3339 in UTC, as Plaid writes `created_at`: the simulator's formatter.
@@ -30,4 +33,15 @@ pub fn workspace_root() -> PathBuf {
 /// An HTTP date as servers send it in `Date`: `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
+}
+
+/// A plain HTTP client for a test: every status is an answer (not an error), no proxy from the
+/// environment, and a bound on the whole request.
+pub fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
 }
