@@ -33,13 +33,24 @@
 //! - Error messages name fields, never the values sent. The simulator logs nothing.
 //!
 //! The map of the crate:
-//! - `server`: [`start`], the running [`Sandbox`] and the request handler that applies faults.
+//! - `server`: [`start`] and the running [`Sandbox`]; `respond`: one request's answer, faults applied.
 //! - `plaid`: the four endpoints with Plaid's checks in Plaid's order; `plaid_error`: Plaid's error body.
 //! - [`state`]: the ledger of attempts; [`session`]: how a simulated user gets through the steps.
 //! - `model`: the `IdentityVerification` object the endpoints answer.
 //! - [`faults`]: fault injection and its syntax (the one description of every fault).
 //! - `limit`: the sandbox rate limit. `ids`: identifiers and timestamps ([`rfc3339`]) in Plaid's formats.
 //! - `error`: the crate's one error type.
+//!
+//! In-process, as the tests and host-sim use it (the server stops when the `Sandbox` is dropped):
+//!
+//! ```no_run
+//! use plaid_idv_simulator::{start, SandboxConfig, Status};
+//!
+//! let sim = start(SandboxConfig::default())?; // a free loopback port, the default credentials
+//! sim.seed_attempt("user-1", "idvtmp_1", Status::Failed, None); // something to retry
+//! println!("{}", sim.url());
+//! # Ok::<(), plaid_idv_simulator::Error>(())
+//! ```
 
 mod error;
 pub mod faults;
@@ -48,6 +59,7 @@ mod limit;
 mod model;
 mod plaid;
 mod plaid_error;
+mod respond;
 mod server;
 pub mod session;
 pub mod state;
