@@ -98,6 +98,13 @@ fn retry(user: &str, strategy: &str) -> Value {
     json!({"client_user_id": user, "template_id": TEMPLATE, "strategy": strategy})
 }
 
+/// A retry for user `u` with the sandbox test user's data, which passes every step.
+fn retry_as_leslie(strategy: &str) -> Value {
+    let mut body = retry("u", strategy);
+    body["user"] = leslie();
+    body
+}
+
 fn steps(body: &Value) -> Vec<(String, String)> {
     body["steps"]
         .as_object()
@@ -485,12 +492,7 @@ fn reset_starts_over_with_a_new_attempt() {
     );
     assert_eq!(sb.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
-    let with_user = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
-    )
-    .json();
+    let with_user = call(&sb, "retry", retry_as_leslie("reset")).json();
     assert_eq!(with_user["status"], "success");
     assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
     assert_eq!(sb.session_count("u", TEMPLATE), 3);
@@ -506,12 +508,7 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "incomplete", "user": leslie()}),
-    )
-    .json();
+    let passed = call(&sb, "retry", retry_as_leslie("incomplete")).json();
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -916,12 +913,7 @@ fn incomplete_resumes_at_a_fallback_step_that_failed() {
     let body = call(&sb, "retry", retry("u", "incomplete")).json();
     assert_eq!(step(&body, "kyc_check"), "skipped");
     assert_eq!(step(&body, "documentary_verification"), "active");
-    let body = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
-    )
-    .json();
+    let body = call(&sb, "retry", retry_as_leslie("reset")).json();
     assert_eq!(step(&body, "documentary_verification"), "not_applicable", "reset follows the template");
 }
 
