@@ -1,8 +1,6 @@
 //! The stable ABI as an engine meets it: loading, calling from many threads, refusing what is not
 //! our plugin, growing compatibly, and never letting a panic cross the boundary.
 
-mod common;
-
 #[path = "fixtures/plugin-next/src/next_interface.rs"]
 mod next_interface;
 
@@ -10,6 +8,7 @@ use std::{path::Path, process::Command, sync::Arc, thread};
 
 use abi_stable::library::{lib_header_from_path, AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
 use plaid_idv_retry_interface::{self as interface, PluginModuleRef, ABI_VERSION};
+use plaid_idv_test_support as common;
 use serde_json::Value;
 
 fn json(text: &str) -> Value {

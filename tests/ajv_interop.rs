@@ -2,13 +2,10 @@
 //! strict 2020-12 mode, and ajv must give the same verdict as our validator on the whole table.
 //! Needs Node and tests/ajv's pinned packages: run through tests/run-all.
 
-mod cases;
-#[path = "common/interop.rs"]
-mod interop;
-
 use std::process::Command;
 
-use cases::{plugin, root, table};
+use plaid_idv_test_support::interop;
+use plaid_idv_test_support::{cases::table, plugin, workspace_root as root};
 use serde_json::Value;
 
 #[test]

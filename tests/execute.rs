@@ -2,14 +2,13 @@
 //! whatever stands in front of it) can give, the duplicate-safety paths, deadlines, concurrency,
 //! and canary scans of every task result.
 
-mod support;
-
 use std::{
     sync::{Arc, Mutex},
     thread,
     time::{Duration, Instant, SystemTime},
 };
 
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

@@ -16,14 +16,13 @@
 //!
 //! (overflow checks on, so arithmetic on hostile numbers fails loudly, as in a debug build).
 
-mod support;
-
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
+use plaid_idv_test_support as support;
 use proptest::{prelude::*, test_runner::TestRunner};
 use serde_json::{json, Map, Value};
 use support::*;

@@ -10,10 +10,9 @@
 //! reachable, like the shared agent and the compiled schema) and, per load, the library handle,
 //! whose path copy valgrind calls definitely lost; `tests/valgrind.supp` names that one block.
 
-mod support;
-
 use std::{process::Command, time::SystemTime};
 
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

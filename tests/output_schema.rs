@@ -1,9 +1,7 @@
 //! The output schema describes Plaid's 200 body and stays open: a completed, billed retry must
 //! never fail because Plaid added a field or an enum value.
 
-mod cases;
-
-use cases::{plugin, root};
+use plaid_idv_test_support::{plugin, workspace_root as root};
 use serde_json::{json, Value};
 
 fn validator() -> jsonschema::Validator {

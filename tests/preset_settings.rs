@@ -1,8 +1,7 @@
 //! The settings schema and the preset, through the real `.so`: the schema and the parser agree,
 //! and no preset ever carries a credential value.
 
-mod support;
-
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

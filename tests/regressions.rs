@@ -1,7 +1,6 @@
 //! Bugs the robustness suite found, each pinned through the real `.so` where it was found.
 
-mod support;
-
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

@@ -2,8 +2,7 @@
 //! redirects followed. A binary of its own, because it sets proxy variables for the process
 //! before the plugin's agent is first built.
 
-mod support;
-
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

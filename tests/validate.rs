@@ -1,11 +1,12 @@
 //! The exported `validate`, through the loaded plugin: the case table, the report's promises
 //! (order, no echoed personal data or secrets), hostile inputs, and the schema itself.
 
-mod cases;
-
 use std::time::{Duration, Instant};
 
-use cases::{pairs, plugin, root, table};
+use plaid_idv_test_support::{
+    cases::{pairs, table},
+    plugin, workspace_root as root,
+};
 use serde_json::{json, Value};
 
 fn report(text: &str) -> Value {

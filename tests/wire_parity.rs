@@ -2,9 +2,8 @@
 //! (plaid-python 46, installed by tests/run-all) sends: method, path, every header Plaid reads
 //! (names compared case-insensitively) and the body compared as JSON.
 
-#[path = "common/interop.rs"]
-mod interop;
-mod support;
+use plaid_idv_test_support as support;
+use plaid_idv_test_support::interop;
 
 use std::{collections::BTreeMap, process::Command};
 

@@ -44,7 +44,7 @@ pub enum Command {
         dialect: Dialect,
     },
     /// Run the local Plaid-compatible simulator (no plugin needed).
-    Sandbox(crate::sandbox::cli::SandboxArgs),
+    Sandbox(crate::sandbox::SandboxArgs),
     /// The engine's Test request button: execute one input and show what happened. Exit 0
     /// completed, 1 retryable failure, 3 terminal failure.
     TestRequest(crate::test_request::TestRequestArgs),
@@ -95,7 +95,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Preset { environment, dialect } => {
             printed(plugin()?.settings_preset(&PresetOptions { environment, dialect }.to_json())?)
         }
-        Command::Sandbox(args) => crate::sandbox::cli::run(&args),
+        Command::Sandbox(args) => crate::sandbox::run(&args),
         Command::TestRequest(args) => test_request::run(&plugin()?, &args),
         Command::Run(args) => crate::run::run(&plugin()?, &args),
         Command::Bench(args) => crate::bench::run(cli.plugin.as_deref(), &args),

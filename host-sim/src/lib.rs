@@ -9,7 +9,7 @@
 //! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
-//! - `sandbox`: the local Plaid-compatible simulator.
+//! - `sandbox`: the `sandbox` command, serving the local Plaid simulator (crate `plaid_idv_simulator`).
 //! - `bench`: the plugin measured against a raw HTTP floor and the simulator's ceiling.
 
 pub mod bench;

@@ -5,14 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use plaid_idv_retry_interface::Environment;
+use plaid_idv_simulator::{Sandbox, Status, DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 use serde_json::{Map, Value};
 
-use crate::{
-    error::Failure,
-    io,
-    sandbox::{self, cli::SimulatorArgs, Sandbox, Status},
-    values,
-};
+use crate::{error::Failure, io, sandbox::SimulatorArgs, values};
 
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
@@ -59,11 +55,11 @@ pub fn resolve(args: &TargetArgs) -> Result<Target, Failure> {
     let credentials = settings.contains_key("client_id") || settings.contains_key("secret");
     let aimed = settings.contains_key("environment") || settings.contains_key("base_url");
     if !credentials && !aimed {
-        let sim = sandbox::start(args.simulator.config())
+        let sim = plaid_idv_simulator::start(args.simulator.config())
             .map_err(|e| Failure::usage(format!("cannot start the local simulator: {e}")))?;
         settings.insert("base_url".into(), sim.url().into());
-        settings.insert("client_id".into(), sandbox::DEFAULT_CLIENT_ID.into());
-        settings.insert("secret".into(), sandbox::DEFAULT_SECRET.into());
+        settings.insert("client_id".into(), DEFAULT_CLIENT_ID.into());
+        settings.insert("secret".into(), DEFAULT_SECRET.into());
         let description = format!(
             "the local Plaid simulator at {} (no Plaid credentials are set: nothing left this machine)",
             sim.url()

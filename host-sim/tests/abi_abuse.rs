@@ -5,15 +5,13 @@
 //! plugin. `cargo test` runs these against the debug build of host-sim, where an arithmetic
 //! overflow panics: the promise holds in every build.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::{
     path::{Path, PathBuf},
     process::Command,
 };
 
 use plaid_idv_retry_interface as interface;
+use plaid_idv_test_support as common;
 
 /// Each bad library with the cause its refusal must name. Built fresh in a scratch directory.
 fn impostors(dir: &Path) -> Vec<(PathBuf, &'static str)> {

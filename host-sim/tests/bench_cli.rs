@@ -3,10 +3,8 @@
 
 use std::process::Command;
 
+use plaid_idv_test_support as common;
 use serde_json::Value;
-
-#[path = "../../tests/common/mod.rs"]
-mod common;
 
 const RATES: [&str; 5] = ["execute_rps_1", "execute_rps_2", "execute_rps_8", "raw_rps_1", "server_rps"];
 const TIMES: [&str; 5] =

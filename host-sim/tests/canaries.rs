@@ -6,25 +6,20 @@
 //! Plaid's answer repeats the user's data and the engine stores it as sent. The panel masks even
 //! that, so panels are scanned whole. The secret may appear nowhere.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
 use std::{
-    io::{BufRead, BufReader, Write},
+    io::Write,
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    process::{Command, Output, Stdio},
     sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
 
+use host_sim::sandbox::ChildSandbox;
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 
 static SCANS: AtomicUsize = AtomicUsize::new(0);
-
-fn plugin_path() -> PathBuf {
-    std::env::current_exe().unwrap().parent().unwrap().join("libplaid_idv_retry.so")
-}
 
 fn host_sim() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
@@ -215,22 +210,15 @@ fn test_request_and_run_print_no_canary() {
 /// output is scanned too.
 #[test]
 fn the_simulator_and_test_request_with_the_canary_secret_print_no_canary() {
-    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_host-sim"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
+    command
         .args(["sandbox", "--addr", "127.0.0.1:0", "--client-id", "client-abc", "--secret", CANARY_SECRET])
         .args(["--rate-limit-per-minute", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (url, rest) = listening_url(&mut sandbox);
+        .stderr(Stdio::piped());
+    let sandbox = ChildSandbox::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
+    let url = sandbox.url.clone();
     // Something to retry: the user's first attempt, created as any Plaid client would.
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
-    let created = agent
+    let created = http_agent(Duration::from_secs(10))
         .post(format!("{url}/identity_verification/create"))
         .header("PLAID-CLIENT-ID", "client-abc")
         .header("PLAID-SECRET", CANARY_SECRET)
@@ -267,28 +255,10 @@ fn the_simulator_and_test_request_with_the_canary_secret_print_no_canary() {
         let out = run(&mut command, "");
         scan_output(&format!("test-request sandbox {name} from the environment"), &out, false);
     }
-    sandbox.kill().unwrap();
-    let out = sandbox.wait_with_output().unwrap();
+    let out = sandbox.stop().unwrap();
     scan_output("host-sim sandbox", &out, false);
-    scan("host-sim sandbox (stdout)", &rest.join().unwrap());
     std::fs::remove_dir_all(&dir).ok();
     eprintln!("canaries: the simulator: {} scans so far", SCANS.load(Ordering::Relaxed));
-}
-
-/// Reads the simulator's first line, `listening on URL`; the rest of its stdout comes from the
-/// handle once it ends (a thread drains it so the child never blocks).
-fn listening_url(child: &mut Child) -> (String, std::thread::JoinHandle<String>) {
-    let stdout = child.stdout.take().unwrap();
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
-    let rest = std::thread::spawn(move || {
-        let mut text = line;
-        let _ = std::io::Read::read_to_string(&mut reader, &mut text);
-        text
-    });
-    (url, rest)
 }
 
 /// Debug builds: a panic inside the plugin (the test probe) comes out as one structured line,

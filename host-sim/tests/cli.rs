@@ -6,10 +6,8 @@ fn host_sim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_host-sim"))
 }
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use common::plugin_path as plugin;
+use plaid_idv_test_support as common;
 
 #[test]
 fn inspect_prints_the_manifest() {

@@ -5,19 +5,15 @@
 //! CI runs 16 threads × `CONCURRENCY_EXECUTES` (default 500) executes; the full 16 × 10,000 is
 //! the ignored test (README): `cargo test -p host-sim --test concurrency -- --ignored --nocapture`.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
 use std::{
     collections::HashSet,
     thread,
     time::{Duration, Instant},
 };
 
-use host_sim::{
-    engine::percentile,
-    sandbox::{self, SandboxConfig, Status},
-};
+use host_sim::engine::percentile;
+use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

@@ -4,18 +4,14 @@
 //! created, and, driven through the engine's retry loop with the fault on the first requests,
 //! no retry lost: the task ends COMPLETED with exactly one new session in the ledger.
 //!
-//! Why here and not in the root `tests/`: the simulator is host-sim's, and host-sim already
-//! depends on the plugin crate; the reverse dev-dependency would be a cycle that links the
-//! plugin's root module twice into the plugin's own unit-test binary.
+//! Why here and not in the root `tests/`: the engine's retry loop is host-sim's
+//! (`host_sim::engine`).
 //!
 //! A relay (std::net) stands between the plugin and the simulator. It counts `/retry` requests
 //! and, for the first N, either adds the simulator's `X-Sim-Fault` header (the simulator's own
 //! fault modes, recorded or not) or answers itself what the simulator cannot send: a 429 or 503
 //! with `Retry-After`, a body that is not UTF-8. Every request goes out with `Connection: close`
 //! so that no pooled connection outlives a fault.
-
-#[path = "../../tests/support/mod.rs"]
-mod support;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -28,11 +24,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::{
-    engine::{run_task, RetryPolicy},
-    sandbox::{self, Sandbox, SandboxConfig, Status},
-};
+use host_sim::engine::{run_task, RetryPolicy};
 use plaid_idv_retry_interface::TaskStatus;
+use plaid_idv_simulator::{self as sandbox, Sandbox, SandboxConfig, Status};
+use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 

@@ -6,11 +6,9 @@ use std::{
     process::{Command, Output},
 };
 
-use host_sim::sandbox::{self, FaultSet, Faults, SandboxConfig, Status};
+use plaid_idv_simulator::{self as sandbox, FaultSet, Faults, SandboxConfig, Status};
+use plaid_idv_test_support as common;
 use serde_json::{json, Value};
-
-#[path = "../../tests/common/mod.rs"]
-mod common;
 
 fn host_sim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_host-sim"))

@@ -7,8 +7,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
+use plaid_idv_test_support as common;
 
 fn validate(plugin: &PathBuf, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_host-sim"))

@@ -19,5 +19,6 @@ pub fn describe() -> Value {
 
 /// Now, in UTC: `2026-11-26T09:30:00Z`.
 pub fn utc_now() -> String {
-    crate::sandbox::ids::rfc3339(crate::sandbox::ids::now())
+    // The simulator's formatter for Plaid's timestamps, which are RFC 3339 in UTC too.
+    plaid_idv_simulator::rfc3339(std::time::SystemTime::now())
 }

@@ -36,13 +36,9 @@ use clap::Args;
 use plaid_idv_retry_interface::{self as interface, Plugin};
 use serde_json::{json, Value};
 
-use crate::{
-    engine::percentile,
-    error::Failure,
-    exit::Exit,
-    locate,
-    sandbox::{self, SandboxConfig},
-};
+use plaid_idv_simulator::SandboxConfig;
+
+use crate::{engine::percentile, error::Failure, exit::Exit, locate, sandbox::ChildSandbox};
 use measure::micros;
 use workload::{RawRequest, FULL_INPUT, MINIMAL_INPUT};
 
@@ -136,8 +132,9 @@ fn measure_all(path: &Path, plan: &Plan) -> Result<Value, String> {
     step(&format!("memory: {} executes against a child simulator", plan.rss_total));
     let rss_growth_kib = rss_growth(&plugin, &full, plan)?;
 
-    let sim = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
-        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let sim =
+        plaid_idv_simulator::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
+            .map_err(|e| format!("cannot start the simulator: {e}"))?;
     let url = sim.url();
     workload::seed(&url, &full)?;
     let settings = workload::settings(&url);
@@ -205,7 +202,7 @@ fn load_ms(path: &Path, runs: usize) -> Result<f64, String> {
 /// the work, like an engine's worker pool, and halve the time 100,000 calls take on two cores.
 fn rss_growth(plugin: &Plugin, input: &str, plan: &Plan) -> Result<i64, String> {
     const THREADS: usize = 2;
-    let sim = workload::ChildSandbox::start()?;
+    let sim = ChildSandbox::start(&["--rate-limit-per-minute", "0"])?;
     workload::seed(&sim.url, input)?;
     let settings = workload::settings(&sim.url);
     let run = |total: usize| {

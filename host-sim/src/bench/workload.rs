@@ -2,17 +2,13 @@
 //! host-sim/bench/), the simulator (in-process, or a child `host-sim sandbox` process), and the
 //! plain-ureq request the plugin's call is compared with.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, ChildStdout, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use plaid_idv_retry_interface::Plugin;
 use serde_json::{json, Value};
 use ureq::{config::AutoHeaderValue, Agent};
 
-use crate::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_SECRET};
+use plaid_idv_simulator::{DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 
 /// The smallest valid input: a `reset` retry.
 pub const MINIMAL_INPUT: &str = include_str!("../../bench/minimal.json");
@@ -133,44 +129,5 @@ impl RawRequest {
             200 => Ok(()),
             status => Err(format!("raw POST answered HTTP {status} ({} bytes)", body.len())),
         }
-    }
-}
-
-/// `host-sim sandbox` in a child process: its memory (the ledger grows with every attempt) stays
-/// out of this process's resident set. Killed when dropped.
-pub struct ChildSandbox {
-    child: Child,
-    pub url: String,
-    // Held open: the child must not meet a closed pipe if it prints later.
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl ChildSandbox {
-    pub fn start() -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find host-sim itself: {e}"))?;
-        let mut child = Command::new(exe)
-            .args(["sandbox", "--addr", "127.0.0.1:0", "--rate-limit-per-minute", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start host-sim sandbox: {e}"))?;
-        let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout from host-sim sandbox")?);
-        let mut line = String::new();
-        let url = match stdout.read_line(&mut line) {
-            Ok(_) => line.trim().strip_prefix("listening on ").map(str::to_owned),
-            Err(_) => None,
-        };
-        let mut sandbox = ChildSandbox { child, url: String::new(), _stdout: stdout };
-        sandbox.url =
-            url.ok_or_else(|| format!("host-sim sandbox did not say where it listens: {line:?}"))?;
-        Ok(sandbox)
-    }
-}
-
-impl Drop for ChildSandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

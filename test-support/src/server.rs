@@ -1,7 +1,5 @@
-//! Shared by the execute tests: the plugin under test, loaded from the freshly built `.so`, and a
-//! raw HTTP/1.1 server on 127.0.0.1 (std::net only) whose every answer a test chooses, including
+//! A raw HTTP/1.1 server on 127.0.0.1 (std::net only) whose every answer a test chooses, including
 //! the broken ones no real HTTP library would send.
-#![allow(dead_code)] // each test binary uses a different part
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -11,14 +9,12 @@ use std::{
         Arc, Mutex,
     },
     thread,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime},
 };
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-#[path = "../common/mod.rs"]
-mod common;
-pub use common::plugin;
+use crate::http_date;
 
 /// One request as the server received it. Header names are lower-cased.
 #[derive(Debug, Clone)]
@@ -193,111 +189,4 @@ pub fn refused_url() -> String {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     format!("http://{addr}")
-}
-
-fn civil(unix: u64) -> (u64, u64, u64, u64, u64, u64, u64) {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let weekday = (days + 4) % 7; // 1970-01-01 was a Thursday
-    (y as u64, m as u64, d as u64, secs / 3600, secs % 3600 / 60, secs % 60, weekday)
-}
-
-pub fn rfc3339(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(t.duration_since(UNIX_EPOCH).unwrap().as_secs());
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-pub fn http_date(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, wd) = civil(t.duration_since(UNIX_EPOCH).unwrap().as_secs());
-    let day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][wd as usize];
-    let month =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][mo as usize - 1];
-    format!("{day}, {d:02} {month} {y} {h:02}:{mi:02}:{s:02} GMT")
-}
-
-// ---- canaries and fixtures ----
-
-pub const CANARY_SECRET: &str = "canary-secret-5f1e9b27";
-pub const CANARY_PERSONAL: [&str; 9] = [
-    "canary.mail@example.com",
-    "+12025550147",
-    "1961-02-03",
-    "Canarygiven",
-    "Canaryfamily",
-    "17 Canary Lane",
-    "Canaryville",
-    "98765432",
-    "55555",
-];
-
-/// A full retry input whose personal values are all canaries.
-pub fn canary_input() -> Value {
-    json!({
-        "client_user_id": "user-7c1d",
-        "template_id": "idvtmp_52xR9LKo77r1Np",
-        "strategy": "reset",
-        "user": {
-            "email_address": CANARY_PERSONAL[0],
-            "phone_number": CANARY_PERSONAL[1],
-            "date_of_birth": CANARY_PERSONAL[2],
-            "name": {"given_name": CANARY_PERSONAL[3], "family_name": CANARY_PERSONAL[4]},
-            "address": {"street": CANARY_PERSONAL[5], "city": CANARY_PERSONAL[6], "region": "IN",
-                        "postal_code": CANARY_PERSONAL[8], "country": "US"},
-            "id_number": {"value": format!("1{}", CANARY_PERSONAL[7]), "type": "us_ssn"}
-        }
-    })
-}
-
-pub fn settings(base_url: &str, extra: Value) -> String {
-    let mut s = json!({"base_url": base_url, "client_id": "client-abc", "secret": CANARY_SECRET});
-    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
-        s[k] = v;
-    }
-    s.to_string()
-}
-
-/// An attempt as Plaid's list and retry return it (no personal data: the tests scan for leaks).
-pub fn attempt(id: &str, previous: Option<&str>, created: SystemTime) -> Value {
-    json!({
-        "id": id,
-        "client_user_id": "user-7c1d",
-        "created_at": rfc3339(created),
-        "completed_at": null,
-        "previous_attempt_id": previous,
-        "shareable_url": null,
-        "template": {"id": "idvtmp_52xR9LKo77r1Np", "version": 2},
-        "status": "active",
-    })
-}
-
-pub fn plaid_error(error_type: &str, code: &str) -> Value {
-    json!({
-        "error_type": error_type, "error_code": code, "error_message": format!("{code} happened"),
-        "display_message": null, "request_id": format!("req-{code}")
-    })
-}
-
-/// Runs execute through the loaded `.so` and returns the task result; asserts no canary leaked.
-pub fn execute(input: &Value, settings: &str, context: &Value) -> Value {
-    let text =
-        plugin().execute(&input.to_string(), settings, &context.to_string()).expect("execute answered");
-    assert_no_canary(&text);
-    serde_json::from_str(&text).expect("task result is JSON")
-}
-
-pub fn assert_no_canary(text: &str) {
-    assert!(!text.contains(CANARY_SECRET), "the secret leaked: {text}");
-    for c in CANARY_PERSONAL {
-        assert!(!text.contains(c), "personal value {c} leaked: {text}");
-    }
 }

@@ -5,10 +5,8 @@
 
 use std::process::Command;
 
-#[path = "../../tests/common/interop.rs"]
-mod interop;
-
-use host_sim::sandbox::{self, SandboxConfig, Status, Step};
+use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status, Step};
+use plaid_idv_test_support::interop;
 
 #[test]
 fn the_official_python_client_parses_every_response() {

@@ -4,16 +4,17 @@
 //! Everything here is synchronous: the body was read before, the ledger lock is never held across
 //! an await.
 
+use std::{sync::Arc, time::SystemTime};
+
 use axum::http::{HeaderMap, Method};
 use serde_json::{json, Map, Value};
 
-use super::{
-    errors::PlaidError,
-    ids::now,
+use crate::{
     model,
+    plaid_error::PlaidError,
+    server::Simulator,
     session::{self, Plan},
     state::{Address, Attempt, IdNumber, Name, Status, Step, StepStatus, Strategy, UserData},
-    Simulator,
 };
 
 /// The API version every `/identity_verification/*` endpoint speaks.
@@ -454,7 +455,8 @@ fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
         if gave_consent {
             plan[Step::AcceptTos.index()] = Plan::Skip;
         }
-        Ok(sim.new_attempt(client_user_id, template_id, None, None, is_shareable, plan, user))
+        let origin = Origin { client_user_id, template_id, previous: None, strategy: None, is_shareable };
+        Ok(sim.new_attempt(origin, plan, user))
     });
     match recorded {
         Ok(attempt) | Err(Refusal::Existing(attempt)) => Ok(sim.render(&attempt)),
@@ -542,7 +544,9 @@ fn retry(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
         })?;
         let (strategy, plan) = retry_plan(previous, strategy, steps)?;
         let is_shareable = is_shareable.unwrap_or(previous.is_shareable);
-        Ok::<_, PlaidError>(sim.new_attempt(client_user_id, template_id, Some(previous), Some(strategy), is_shareable, plan, user))
+        let origin =
+            Origin { client_user_id, template_id, previous: Some(previous), strategy: Some(strategy), is_shareable };
+        Ok::<_, PlaidError>(sim.new_attempt(origin, plan, user))
     })?;
     Ok(sim.render(&attempt))
 }
@@ -623,54 +627,41 @@ fn retry_plan(
     Ok((strategy, plan))
 }
 
+/// Where a new attempt comes from: whose it is, what it retries, how it was asked for.
+pub(crate) struct Origin<'a> {
+    pub client_user_id: &'a str,
+    pub template_id: &'a str,
+    pub previous: Option<&'a Arc<Attempt>>,
+    /// `None` for `/create` and seeded attempts.
+    pub strategy: Option<Strategy>,
+    pub is_shareable: bool,
+}
+
 impl Simulator {
     /// A new attempt, with the simulated user's run through `plan`.
-    #[allow(clippy::too_many_arguments)]
-    fn new_attempt(
-        &self,
-        client_user_id: &str,
-        template_id: &str,
-        previous: Option<&std::sync::Arc<Attempt>>,
-        strategy: Option<Strategy>,
-        is_shareable: bool,
-        plan: [Plan; 7],
-        user: Option<UserData>,
-    ) -> Attempt {
+    fn new_attempt(&self, origin: Origin, plan: [Plan; 7], user: Option<UserData>) -> Attempt {
         let (steps, status) = session::run(plan, user.as_ref());
-        self.attempt(
-            client_user_id,
-            template_id,
-            previous,
-            strategy,
-            is_shareable,
-            steps,
-            status,
-            user.unwrap_or_default(),
-        )
+        self.attempt(origin, steps, status, user.unwrap_or_default())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt(
+    /// A new attempt that got as far as `steps`.
+    pub(crate) fn attempt(
         &self,
-        client_user_id: &str,
-        template_id: &str,
-        previous: Option<&std::sync::Arc<Attempt>>,
-        strategy: Option<Strategy>,
-        is_shareable: bool,
+        origin: Origin,
         steps: [StepStatus; 7],
         status: Status,
         user: UserData,
     ) -> Attempt {
-        let created_at = now();
+        let created_at = SystemTime::now();
         Attempt {
             id: self.ids.object_id("idv_"),
-            client_user_id: client_user_id.to_owned(),
-            template_id: template_id.to_owned(),
+            client_user_id: origin.client_user_id.to_owned(),
+            template_id: origin.template_id.to_owned(),
             created_at,
             completed_at: (status != Status::Active).then_some(created_at),
-            previous_attempt_id: previous.map(|p| p.id.clone()),
-            strategy,
-            is_shareable,
+            previous_attempt_id: origin.previous.map(|p| p.id.clone()),
+            strategy: origin.strategy,
+            is_shareable: origin.is_shareable,
             status,
             steps,
             user,

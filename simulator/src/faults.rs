@@ -5,7 +5,7 @@
 //! A fault set is a comma-separated list of faults (spaces allowed), e.g. `latency=200ms, status=503`.
 //! It applies to one request through the `X-Sim-Fault` header, or to requests by server
 //! configuration (`host-sim sandbox --fault SET [--fault-first N]`, or [`Faults`] in
-//! [`SandboxConfig`](super::SandboxConfig)). A request gets the server's faults and its header's.
+//! [`SandboxConfig`](crate::SandboxConfig)). A request gets the server's faults and its header's.
 //!
 //! Refused before the request is handled (nothing recorded, no session created):
 //!
@@ -43,6 +43,8 @@ use std::{
 use axum::body::{Body, Bytes, HttpBody};
 use http_body::{Frame, SizeHint};
 use tokio::time::Sleep;
+
+use crate::Error;
 
 /// How long `hang` holds a connection unless told otherwise.
 pub const HANG_DEFAULT: Duration = Duration::from_secs(60);
@@ -119,20 +121,8 @@ impl FaultSet {
     }
 }
 
-/// A fault spec that does not parse; names the item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FaultSyntaxError(pub String);
-
-impl fmt::Display for FaultSyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FaultSyntaxError {}
-
 impl FromStr for FaultSet {
-    type Err = FaultSyntaxError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         s.split(',')
@@ -145,16 +135,18 @@ impl FromStr for FaultSet {
 }
 
 impl FromStr for Fault {
-    type Err = FaultSyntaxError;
+    type Err = Error;
 
     fn from_str(item: &str) -> Result<Self, Self::Err> {
         let (name, value) = match item.split_once('=') {
             Some((name, value)) => (name.trim(), Some(value.trim())),
             None => (item.trim(), None),
         };
-        let bad = |why: &str| FaultSyntaxError(format!("fault `{name}`: {why}"));
+        let bad = |why: &str| Error::FaultSyntax(format!("fault `{name}`: {why}"));
         let need = || value.ok_or_else(|| bad("needs a value (`NAME=VALUE`)"));
         let number = |v: &str| v.parse::<u64>().map_err(|_| bad("the value must be a whole number"));
+        let positive =
+            |v: &str, why: &str| u32::try_from(number(v)?).ok().filter(|n| *n > 0).ok_or_else(|| bad(why));
         let status = |v: &str| match number(v)? {
             n @ (429 | 500..=599) => Ok(n as u16),
             _ => Err(bad("the status must be 429 or 500-599")),
@@ -166,19 +158,9 @@ impl FromStr for Fault {
             "status" => Fault::Status(status(need()?)?),
             "status_after_record" => Fault::StatusAfterRecord(status(need()?)?),
             "html502" => Fault::Html502,
-            "rate_limit_burst" => Fault::RateLimitBurst(
-                u32::try_from(number(need()?)?)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("the value must be 1 or more"))?,
-            ),
+            "rate_limit_burst" => Fault::RateLimitBurst(positive(need()?, "the value must be 1 or more")?),
             "drop_after_record" => Fault::DropAfterRecord,
-            "slow_drip" => Fault::SlowDrip(
-                u32::try_from(number(need()?)?)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("the rate must be 1 or more bytes a second"))?,
-            ),
+            "slow_drip" => Fault::SlowDrip(positive(need()?, "the rate must be 1 or more bytes a second")?),
             "hang" => Fault::Hang(match value {
                 Some(v) => duration(v).ok_or_else(|| bad("the value must be a duration like 250ms or 2s"))?,
                 None => HANG_DEFAULT,
@@ -187,7 +169,7 @@ impl FromStr for Fault {
             "oversize" => {
                 Fault::Oversize(usize::try_from(number(need()?)?).map_err(|_| bad("the size is too large"))?)
             }
-            _ => return Err(FaultSyntaxError(format!("unknown fault `{name}`"))),
+            _ => return Err(Error::FaultSyntax(format!("unknown fault `{name}`"))),
         };
         if value.is_some() && matches!(fault, Fault::Html502 | Fault::DropAfterRecord | Fault::Truncate) {
             return Err(bad("takes no value"));

@@ -1,5 +1,5 @@
-//! Shared by the integration tests: where cargo put the freshly built libraries.
-#![allow(dead_code)]
+//! The plugin under test: where cargo put the freshly built libraries, and the fixture plugins
+//! that pose as other releases.
 
 use std::{path::PathBuf, process::Command, sync::OnceLock};
 
@@ -26,9 +26,7 @@ pub fn plugin() -> Plugin {
 /// directory: fixtures pose as other releases of this package, so they live outside the workspace.
 pub fn fixture(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
-    // The workspace root, also when host-sim's tests include this file.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = if root.join("tests/fixtures").is_dir() { root } else { root.join("..") };
+    let root = crate::workspace_root();
     let target = root.join("target").join("fixtures");
     BUILT.get_or_init(|| {
         for fixture in ["plugin-next", "plugin-incompatible"] {

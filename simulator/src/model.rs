@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{
+use crate::{
     ids::rfc3339,
     session::{KycMatch, Match, TEST_USER_DOB},
     state::{Attempt, Step, StepStatus, UserData},
@@ -112,7 +112,7 @@ fn kyc_check(status: &str, user: &UserData) -> Value {
 
 fn documentary_verification(status: &str, user: &UserData) -> Value {
     let name_match = user.name.as_ref().map_or("no_data", |n| {
-        if super::session::is_test_name(n) {
+        if crate::session::is_test_name(n) {
             "match"
         } else {
             "no_match"

@@ -8,7 +8,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::sandbox::{self, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy};
+use plaid_idv_simulator::{
+    self as sandbox, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy,
+};
+use plaid_idv_test_support::http_agent;
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";
@@ -21,15 +24,6 @@ fn sandbox_with(config: SandboxConfig) -> Sandbox {
 
 fn sandbox() -> Sandbox {
     sandbox_with(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
-}
-
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
 }
 
 #[derive(Debug)]
@@ -60,7 +54,7 @@ impl Answer {
 /// Sends a raw body with the given headers (the default credentials unless `headers` has some).
 fn send_raw(sb: &Sandbox, path: &str, headers: &[(&str, &str)], body: &str) -> Result<Answer, ureq::Error> {
     let started = Instant::now();
-    let mut request = agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
+    let mut request = http_agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -102,6 +96,13 @@ fn leslie() -> Value {
 
 fn retry(user: &str, strategy: &str) -> Value {
     json!({"client_user_id": user, "template_id": TEMPLATE, "strategy": strategy})
+}
+
+/// A retry for user `u` with the sandbox test user's data, which passes every step.
+fn retry_as_leslie(strategy: &str) -> Value {
+    let mut body = retry("u", strategy);
+    body["user"] = leslie();
+    body
 }
 
 fn steps(body: &Value) -> Vec<(String, String)> {
@@ -338,7 +339,7 @@ fn unknown_paths_and_methods_are_not_found() {
     let sb = sandbox();
     let answer = send_raw(&sb, "/identity_verification/delete", &AUTH, "{}").unwrap();
     assert_eq!(answer.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
-    let mut response = agent(Duration::from_secs(5))
+    let mut response = http_agent(Duration::from_secs(5))
         .get(format!("{}/identity_verification/retry", sb.url()))
         .call()
         .unwrap();
@@ -491,12 +492,7 @@ fn reset_starts_over_with_a_new_attempt() {
     );
     assert_eq!(sb.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
-    let with_user = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
-    )
-    .json();
+    let with_user = call(&sb, "retry", retry_as_leslie("reset")).json();
     assert_eq!(with_user["status"], "success");
     assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
     assert_eq!(sb.session_count("u", TEMPLATE), 3);
@@ -512,12 +508,7 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "incomplete", "user": leslie()}),
-    )
-    .json();
+    let passed = call(&sb, "retry", retry_as_leslie("incomplete")).json();
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -847,7 +838,7 @@ fn fault_slow_drip_sends_the_body_at_the_given_rate() {
 fn fault_hang_sends_nothing_and_records_nothing() {
     let sb = seeded();
     let started = Instant::now();
-    let error = agent(Duration::from_millis(400))
+    let error = http_agent(Duration::from_millis(400))
         .post(format!("{}/identity_verification/retry", sb.url()))
         .header("X-Sim-Fault", "hang=5s")
         .send(retry("u", "reset").to_string())
@@ -922,12 +913,7 @@ fn incomplete_resumes_at_a_fallback_step_that_failed() {
     let body = call(&sb, "retry", retry("u", "incomplete")).json();
     assert_eq!(step(&body, "kyc_check"), "skipped");
     assert_eq!(step(&body, "documentary_verification"), "active");
-    let body = call(
-        &sb,
-        "retry",
-        json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": leslie()}),
-    )
-    .json();
+    let body = call(&sb, "retry", retry_as_leslie("reset")).json();
     assert_eq!(step(&body, "documentary_verification"), "not_applicable", "reset follows the template");
 }
 

@@ -1,17 +1,9 @@
-//! Shared by the validation tests: the plugin as built by this `cargo test`, and the case table.
-#![allow(dead_code)] // each test binary uses its own part
-
-use std::path::PathBuf;
+//! The validation case table (tests/cases/validate.json), shared by the validation tests and the
+//! ajv interop test.
 
 use serde_json::Value;
 
-#[path = "../common/mod.rs"]
-mod common;
-pub use common::plugin;
-
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::workspace_root;
 
 pub struct Case {
     pub name: String,
@@ -23,8 +15,8 @@ pub struct Case {
 
 /// tests/cases/validate.json: each input with its verdict and its exact (path, rule) errors.
 pub fn table() -> Vec<Case> {
-    let text =
-        std::fs::read_to_string(root().join("tests/cases/validate.json")).expect("the case table exists");
+    let text = std::fs::read_to_string(workspace_root().join("tests/cases/validate.json"))
+        .expect("the case table exists");
     let doc: Value = serde_json::from_str(&text).expect("the case table is JSON");
     doc["cases"]
         .as_array()

@@ -6,7 +6,7 @@
 //! Knope, passes; other data fails `kyc_check`); without it, the attempt waits at its first
 //! required step, `active`, as a fresh Plaid session does.
 
-use super::state::{Name, Status, Step, StepStatus, UserData};
+use crate::state::{Name, Status, Step, StepStatus, UserData};
 
 /// What an attempt does with a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,8 +221,8 @@ fn normalize_street(street: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::state::{Address, IdNumber};
     use super::*;
+    use crate::state::{Address, IdNumber};
 
     fn leslie() -> UserData {
         UserData {

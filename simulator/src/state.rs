@@ -9,7 +9,10 @@ use std::{
     fmt,
     str::FromStr,
     sync::{Arc, Mutex, MutexGuard},
+    time::SystemTime,
 };
+
+use crate::Error;
 
 /// The steps of an Identity Verification session, in the order a user meets them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,27 +134,15 @@ impl Status {
     }
 }
 
-/// An unknown name for a step or a status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownName(pub String);
-
-impl fmt::Display for UnknownName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown name `{}`", self.0)
-    }
-}
-
-impl std::error::Error for UnknownName {}
-
 impl FromStr for Step {
-    type Err = UnknownName;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Step::ALL.into_iter().find(|step| step.as_str() == s).ok_or_else(|| UnknownName(s.to_owned()))
+        Step::ALL.into_iter().find(|step| step.as_str() == s).ok_or_else(|| Error::UnknownName(s.to_owned()))
     }
 }
 
 impl FromStr for Status {
-    type Err = UnknownName;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         [
             Status::Active,
@@ -163,7 +154,7 @@ impl FromStr for Status {
         ]
         .into_iter()
         .find(|status| status.as_str() == s)
-        .ok_or_else(|| UnknownName(s.to_owned()))
+        .ok_or_else(|| Error::UnknownName(s.to_owned()))
     }
 }
 
@@ -238,9 +229,8 @@ pub struct Attempt {
     pub id: String,
     pub client_user_id: String,
     pub template_id: String,
-    /// Seconds since the Unix epoch.
-    pub created_at: u64,
-    pub completed_at: Option<u64>,
+    pub created_at: SystemTime,
+    pub completed_at: Option<SystemTime>,
     pub previous_attempt_id: Option<String>,
     /// The strategy that created it (`None` for `/create` and seeded attempts); `infer` is
     /// recorded as what it resolved to.

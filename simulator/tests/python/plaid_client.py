@@ -42,6 +42,19 @@ def main(url, client_id, secret, seeded):
     id_number = UserIDNumber(value="123456789", type=IDNumberType("us_ssn"))
     dob = datetime.date(1975, 1, 18)
 
+    def retry(strategy, steps=None, **fields):
+        """A retry for the driver's user and template; `steps` is (verify_sms, kyc_check,
+        documentary_verification, selfie_check) for a custom one."""
+        if steps is not None:
+            fields["steps"] = IdentityVerificationRetryRequestStepsObject(
+                **dict(zip(["verify_sms", "kyc_check", "documentary_verification", "selfie_check"], steps))
+            )
+        return client.identity_verification_retry(
+            IdentityVerificationRetryRequest(
+                client_user_id=client_user_id, template_id=template_id, strategy=Strategy(strategy), **fields
+            )
+        )
+
     created = client.identity_verification_create(
         IdentityVerificationCreateRequest(
             client_user_id=client_user_id,
@@ -62,62 +75,40 @@ def main(url, client_id, secret, seeded):
     assert created.kyc_check.id_number.ssa_verification.match.value == "match"
     assert created.risk_check.email.name is not None
 
-    reset = client.identity_verification_retry(
-        IdentityVerificationRetryRequest(
-            client_user_id=client_user_id, template_id=template_id, strategy=Strategy("reset")
-        )
-    )
+    reset = retry("reset")
     assert reset.previous_attempt_id == created.id, (reset.previous_attempt_id, created.id)
     assert reset.status.value == "active"
 
     # Someone else's data fails kyc_check.
-    failed = client.identity_verification_retry(
-        IdentityVerificationRetryRequest(
-            client_user_id=client_user_id,
-            template_id=template_id,
-            strategy=Strategy("custom"),
-            steps=IdentityVerificationRetryRequestStepsObject(
-                verify_sms=False, kyc_check=True, documentary_verification=True, selfie_check=True
-            ),
-            is_shareable=False,
-            user=IdentityVerificationRequestUser(
-                email_address="ann@example.com",
-                phone_number="+12345678909",
-                date_of_birth=datetime.date(1980, 2, 3),
-                name=IdentityVerificationRequestUserName(given_name="Ann", family_name="Perkins"),
-                address=address,
-            ),
-        )
+    failed = retry(
+        "custom",
+        steps=(False, True, True, True),
+        is_shareable=False,
+        user=IdentityVerificationRequestUser(
+            email_address="ann@example.com",
+            phone_number="+12345678909",
+            date_of_birth=datetime.date(1980, 2, 3),
+            name=IdentityVerificationRequestUserName(given_name="Ann", family_name="Perkins"),
+            address=address,
+        ),
     )
     assert failed.status.value == "failed", failed.status
     assert failed.steps.kyc_check.value == "failed"
     assert failed.shareable_url is None
 
-    infer = client.identity_verification_retry(
-        IdentityVerificationRetryRequest(
-            client_user_id=client_user_id,
-            template_id=template_id,
-            strategy=Strategy("infer"),
-            user=IdentityVerificationRequestUser(
-                phone_number="+12345678909", date_of_birth=dob, name=name, address=address, id_number=id_number
-            ),
-        )
+    infer = retry(
+        "infer",
+        user=IdentityVerificationRequestUser(
+            phone_number="+12345678909", date_of_birth=dob, name=name, address=address, id_number=id_number
+        ),
     )
     assert infer.status.value == "success", infer.status
 
     # Documents run (and pass) for the sandbox user when a custom retry asks for them.
-    documents = client.identity_verification_retry(
-        IdentityVerificationRetryRequest(
-            client_user_id=client_user_id,
-            template_id=template_id,
-            strategy=Strategy("custom"),
-            steps=IdentityVerificationRetryRequestStepsObject(
-                verify_sms=True, kyc_check=False, documentary_verification=True, selfie_check=False
-            ),
-            user=IdentityVerificationRequestUser(
-                phone_number="+12345678909", date_of_birth=dob, name=name, address=address
-            ),
-        )
+    documents = retry(
+        "custom",
+        steps=(True, False, True, False),
+        user=IdentityVerificationRequestUser(phone_number="+12345678909", date_of_birth=dob, name=name, address=address),
     )
     assert documents.steps.documentary_verification.value == "success", documents.steps
     assert documents.documentary_verification.documents[0].analysis.authenticity.value == "match"

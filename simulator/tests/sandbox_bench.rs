@@ -1,19 +1,11 @@
 //! The simulator's own throughput ceiling on loopback, so a benchmark of the plugin can tell
 //! whether the simulator is what limits it. Not part of the suite (it only measures); run with
-//! `cargo test --release -p host-sim --test sandbox_bench -- --ignored --nocapture`.
+//! `cargo test --release -p plaid-idv-simulator --test sandbox_bench -- --ignored --nocapture`.
 
 use std::time::{Duration, Instant};
 
-use host_sim::sandbox::{self, SandboxConfig, Status};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
+use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
+use plaid_idv_test_support::http_agent;
 
 /// Runs `per_thread` requests on each of `threads` keep-alive clients; returns (requests/s, p50, p99).
 fn measure(
@@ -27,7 +19,7 @@ fn measure(
             .map(|t| {
                 let request = &request;
                 scope.spawn(move || {
-                    let agent = agent();
+                    let agent = http_agent(Duration::from_secs(10));
                     (0..per_thread)
                         .map(|i| {
                             let sent = Instant::now();

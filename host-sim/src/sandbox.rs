@@ -1,0 +1,180 @@
+//! `host-sim sandbox`: the simulator (crate `plaid_idv_simulator`) as a standalone server, the
+//! flags that shape it wherever host-sim embeds one, and [`ChildSandbox`], the reader of the
+//! banner this command prints.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    net::SocketAddr,
+    process::{Child, ChildStdout, Command, Output, Stdio},
+};
+
+use clap::Args;
+use plaid_idv_simulator::{
+    start, FaultSet, Faults, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
+    PLAID_VERSION,
+};
+
+use crate::{error::Failure, exit::Exit};
+
+#[derive(Args, Debug, Clone)]
+pub struct SandboxArgs {
+    /// Where to listen (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
+    pub addr: SocketAddr,
+    /// The client id to accept [default: sim-client-id].
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The secret to accept [default: sim-secret].
+    #[arg(long, value_name = "SECRET")]
+    pub secret: Option<String>,
+    #[command(flatten)]
+    pub behaviour: SimulatorArgs,
+}
+
+/// How the simulator behaves: shared by `sandbox` and the commands that embed one.
+#[derive(Args, Debug, Clone)]
+pub struct SimulatorArgs {
+    /// Requests a minute per client across all endpoints, like Plaid's sandbox; 0 turns it off.
+    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE, value_name = "N")]
+    pub rate_limit_per_minute: u32,
+    /// Faults for every request, e.g. `latency=200ms,status=503` (syntax: simulator/src/faults.rs).
+    #[arg(long, value_name = "FAULTS")]
+    pub fault: Option<FaultSet>,
+    /// Apply --fault to the first N requests only.
+    #[arg(long, value_name = "N", requires = "fault")]
+    pub fault_first: Option<usize>,
+}
+
+impl SimulatorArgs {
+    /// A simulator on a free loopback port with the default credentials.
+    pub fn config(&self) -> SandboxConfig {
+        let faults = match (&self.fault, self.fault_first) {
+            (Some(set), Some(n)) => Faults::first(n, set.clone()),
+            (Some(set), None) => Faults::every(set.clone()),
+            (None, _) => Faults::none(),
+        };
+        SandboxConfig {
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            faults,
+            ..SandboxConfig::default()
+        }
+    }
+}
+
+/// Prints a banner line; a reader that went away does not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Serves until the process is stopped.
+pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
+    let config = SandboxConfig {
+        addr: args.addr,
+        client_id: args.client_id.clone().unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
+        secret: args.secret.clone().unwrap_or_else(|| DEFAULT_SECRET.to_owned()),
+        ..args.behaviour.config()
+    };
+    let faults = config.faults.clone();
+    let sandbox = start(config.clone())?;
+    say!("listening on {}", sandbox.url());
+    say!("client_id: {}", config.client_id);
+    // A secret given on the command line is the user's; the default is a published local one.
+    say!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
+    say!("Plaid-Version: {PLAID_VERSION}");
+    // The banner's last line (LAST_BANNER_LINE): `ChildSandbox` reads up to it.
+    match config.rate_limit_per_minute {
+        0 => say!("rate limit: off"),
+        n => say!("rate limit: {n} requests a minute per client"),
+    }
+    if !faults.is_empty() {
+        let b = &args.behaviour;
+        let scope = b.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
+        say!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
+    }
+    if !sandbox.addr().ip().is_loopback() {
+        eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sandbox.addr());
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+/// The start of the banner's last line; its first is `listening on URL`.
+const LAST_BANNER_LINE: &str = "rate limit";
+
+/// `host-sim sandbox` in a child process, killed when dropped: the bench's simulator (its memory,
+/// the ledger growing with every attempt, stays out of the measured process) and the tests' view
+/// of the command.
+pub struct ChildSandbox {
+    child: Child,
+    /// `http://HOST:PORT`, from the banner's first line.
+    pub url: String,
+    /// The banner's lines, up to the rate-limit line.
+    pub banner: Vec<String>,
+    // Held open: the child must not meet a closed pipe if it prints later.
+    stdout: BufReader<ChildStdout>,
+}
+
+impl ChildSandbox {
+    /// This executable's `sandbox` command with `args`, on a free loopback port.
+    pub fn start(args: &[&str]) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find host-sim itself: {e}"))?;
+        Self::spawn(
+            Command::new(exe).args(["sandbox", "--addr", "127.0.0.1:0"]).args(args).stderr(Stdio::null()),
+        )
+    }
+
+    /// Runs `command` (a host-sim with `sandbox` and its flags; its stdout is piped here, its stderr
+    /// as the caller set it) and reads the banner.
+    pub fn spawn(command: &mut Command) -> Result<Self, String> {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start host-sim sandbox: {e}"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout from host-sim sandbox")?);
+        // Built first, so an early return below kills the child.
+        let mut sandbox = ChildSandbox { child, url: String::new(), banner: Vec::new(), stdout };
+        while !sandbox.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
+            let mut line = String::new();
+            if !matches!(sandbox.stdout.read_line(&mut line), Ok(1..)) {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = sandbox.child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                return Err(format!(
+                    "host-sim sandbox ended before its banner: {:?} {stderr}",
+                    sandbox.banner
+                ));
+            }
+            sandbox.banner.push(line.trim_end().to_owned());
+        }
+        sandbox.url = sandbox.banner[0]
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("host-sim sandbox did not say where it listens: {:?}", sandbox.banner[0]))?
+            .to_owned();
+        Ok(sandbox)
+    }
+
+    /// Stops the server and returns all it wrote: stdout (the banner too) and, if piped, stderr.
+    pub fn stop(mut self) -> std::io::Result<Output> {
+        self.child.kill()?;
+        let mut stdout = self.banner.iter().map(|line| format!("{line}\n")).collect::<String>().into_bytes();
+        self.stdout.read_to_end(&mut stdout)?;
+        let mut stderr = Vec::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_end(&mut stderr)?;
+        }
+        Ok(Output { status: self.child.wait()?, stdout, stderr })
+    }
+}
+
+impl Drop for ChildSandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,221 @@
+//! The server: [`start`] binds and spawns it on its own runtime, [`Sandbox`] is the running one
+//! (and what tests ask it); `respond` answers each request.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use axum::{serve::ListenerExt, Router};
+
+use crate::{
+    faults::Faults,
+    ids,
+    limit::RateLimit,
+    plaid::Origin,
+    respond::handle,
+    session,
+    state::{self, Attempt, Ledger, Status, Step, StepStatus},
+    Error,
+};
+
+/// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
+pub const DEFAULT_CLIENT_ID: &str = "sim-client-id";
+pub const DEFAULT_SECRET: &str = "sim-secret";
+/// Plaid's sandbox limit for `/identity_verification/*`, per client.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+/// Larger bodies are refused with `INVALID_BODY` before they are parsed.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+/// The per-request fault header (see [`faults`]).
+pub const FAULT_HEADER: &str = "x-sim-fault";
+
+/// How to start a simulator.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    pub client_id: String,
+    pub secret: String,
+    /// Requests a minute per client across all endpoints; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Faults on every request, or on the first ones.
+    pub faults: Faults,
+}
+
+// By hand, so the secret never reaches a log through `{:?}`.
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("addr", &self.addr)
+            .field("client_id", &self.client_id)
+            .field("secret", &"<redacted>")
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            secret: DEFAULT_SECRET.to_owned(),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            faults: Faults::none(),
+        }
+    }
+}
+
+/// The state the request handlers share.
+pub(crate) struct Simulator {
+    pub(crate) client_id: String,
+    pub(crate) secret: String,
+    pub(crate) base_url: String,
+    pub(crate) ledger: Ledger,
+    pub(crate) ids: ids::Ids,
+    pub(crate) limit: RateLimit,
+    pub(crate) faults: Faults,
+    pub(crate) requests: AtomicU64,
+}
+
+/// A running simulator. Dropping it stops it: its connections close, hanging ones included.
+pub struct Sandbox {
+    sim: Arc<Simulator>,
+    addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// Starts a simulator on its own multi-threaded runtime and returns once it is listening.
+pub fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("plaid-sandbox")
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let listen = |source| Error::Listen { addr: config.addr, source };
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
+    let sim = Arc::new(Simulator {
+        client_id: config.client_id,
+        secret: config.secret,
+        base_url: format!("http://{addr}"),
+        ledger: Ledger::default(),
+        ids: ids::Ids::new(),
+        limit: RateLimit::new(config.rate_limit_per_minute),
+        faults: config.faults,
+        requests: AtomicU64::new(0),
+    });
+    // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK stall each small
+    // response by up to 40 ms.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let app = Router::new().fallback(handle).with_state(sim.clone());
+    runtime.spawn(async move {
+        // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Sandbox`.
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Sandbox { sim, addr, runtime: Some(runtime) })
+}
+
+impl Sandbox {
+    /// `http://127.0.0.1:PORT`, the base URL for a Plaid client.
+    pub fn url(&self) -> String {
+        self.sim.base_url.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every attempt recorded so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.sim.ledger
+    }
+
+    /// How many sessions (each billed by Plaid) exist for a user and template.
+    pub fn session_count(&self, client_user_id: &str, template_id: &str) -> usize {
+        self.sim.ledger.session_count(client_user_id, template_id)
+    }
+
+    /// The attempts for a user and template, oldest first.
+    pub fn attempts(&self, client_user_id: &str, template_id: &str) -> Vec<Arc<Attempt>> {
+        self.sim.ledger.attempts(client_user_id, template_id)
+    }
+
+    /// How many HTTP requests arrived, whatever became of them.
+    pub fn request_count(&self) -> u64 {
+        self.sim.requests.load(Ordering::Relaxed)
+    }
+
+    /// Records an attempt as if a user had got that far, so there is something to retry; returns
+    /// its id. `at` is the step where it stopped: the failed step for `failed` (default
+    /// `kyc_check`), the current one for `active` (default `accept_tos`), the unfinished one for
+    /// `expired`/`canceled` (default `verify_sms`) or `pending_review` (default `kyc_check`);
+    /// ignored for `success`. The steps before it passed; a seeded attempt carries no user data.
+    pub fn seed_attempt(
+        &self,
+        client_user_id: &str,
+        template_id: &str,
+        status: Status,
+        at: Option<Step>,
+    ) -> String {
+        let template = session::template_plan();
+        let at = at.unwrap_or(match status {
+            Status::Active => Step::AcceptTos,
+            Status::Expired | Status::Canceled => Step::VerifySms,
+            _ => Step::KycCheck,
+        });
+        let (here, after) = match status {
+            Status::Success => (StepStatus::Success, StepStatus::Success),
+            Status::Active => (StepStatus::Active, StepStatus::WaitingForPrerequisite),
+            Status::Failed => (StepStatus::Failed, StepStatus::WaitingForPrerequisite),
+            // Only the step the user was on ends expired or canceled: the steps after it never
+            // started, which keeps `infer`'s "expired → incomplete" reachable.
+            Status::Expired => (StepStatus::Expired, StepStatus::WaitingForPrerequisite),
+            Status::Canceled => (StepStatus::Canceled, StepStatus::WaitingForPrerequisite),
+            Status::PendingReview => (StepStatus::PendingReview, StepStatus::WaitingForPrerequisite),
+        };
+        let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {
+            (std::cmp::Ordering::Equal, _) => here,
+            (_, session::Plan::NotApplicable) => StepStatus::NotApplicable,
+            (std::cmp::Ordering::Less, _) => StepStatus::Success,
+            (std::cmp::Ordering::Greater, _) => after,
+        });
+        let recorded = self.sim.ledger.record_with(client_user_id, template_id, |latest| {
+            let origin =
+                Origin { client_user_id, template_id, previous: latest, strategy: None, is_shareable: true };
+            Ok::<_, std::convert::Infallible>(self.sim.attempt(
+                origin,
+                steps,
+                status,
+                state::UserData::default(),
+            ))
+        });
+        match recorded {
+            Ok(attempt) => attempt.id.clone(),
+            Err(never) => match never {},
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Cancels every task (hanging responses too) and closes the listener. Inside another
+            // runtime blocking is not allowed, so there it shuts down in the background.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            } else {
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            }
+        }
+    }
+}

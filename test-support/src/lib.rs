@@ -1,0 +1,47 @@
+//! What the workspace's integration tests share (publish = false): the plugin under test, loaded
+//! from the freshly built `.so`; the validation case table; canary values and the leak check; a
+//! raw HTTP server whose every answer a test chooses; the interop tools; Plaid's date formats.
+//!
+//! - `plugin`: [`plugin`], [`plugin_path`], [`library`], [`fixture`].
+//! - [`cases`]: the validation case table.
+//! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
+//! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
+//! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them; [`http_agent`], a plain client.
+
+mod canary;
+pub mod cases;
+pub mod interop;
+mod plugin;
+mod server;
+
+use std::{
+    path::PathBuf,
+    time::{Duration, SystemTime},
+};
+
+pub use canary::*;
+/// RFC 3339 in UTC, as Plaid writes `created_at`: the simulator's formatter.
+pub use plaid_idv_simulator::rfc3339;
+pub use plugin::*;
+pub use server::*;
+
+/// The workspace's root directory, where `schema/` and `tests/` are.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// An HTTP date as servers send it in `Date`: `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(t: SystemTime) -> String {
+    httpdate::fmt_http_date(t)
+}
+
+/// A plain HTTP client for a test: every status is an answer (not an error), no proxy from the
+/// environment, and a bound on the whole request.
+pub fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
+}
