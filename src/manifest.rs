@@ -6,7 +6,7 @@ use serde_json::json;
 
 use plaid_idv_retry_interface::ABI_VERSION;
 
-use crate::schema;
+use crate::{preset, schema};
 
 pub const TASK_ID: &str = "plaid.identity_verification.retry";
 /// The endpoint this plugin offers as a task.
@@ -41,6 +41,7 @@ pub fn json() -> &'static str {
                 "documentation_url": DOCUMENTATION_URL,
             },
             "schemas": schemas,
+            "preset_options": preset::options(),
         })
         .to_string()
     })

@@ -162,9 +162,26 @@ fn conductor(environment: Environment) -> Value {
     })
 }
 
+/// What each option of `settings_preset` accepts, as the manifest announces it to hosts that
+/// offer the choice (host-sim's console).
+pub fn options() -> Value {
+    json!({"environment": Environment::ALL, "dialect": Dialect::ALL})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_option_the_manifest_announces_is_accepted() {
+        let announced = options();
+        for environment in announced["environment"].as_array().unwrap() {
+            for dialect in announced["dialect"].as_array().unwrap() {
+                let options = json!({"environment": environment, "dialect": dialect}).to_string();
+                assert!(settings_preset(&options).is_ok(), "{options}");
+            }
+        }
+    }
 
     fn preset(options: &str) -> Value {
         serde_json::from_str(&settings_preset(options).unwrap()).unwrap()

@@ -50,6 +50,8 @@ pub enum Command {
     TestRequest(crate::test_request::TestRequestArgs),
     /// The engine's worker loop: execute every input line with the preset's retry policy.
     Run(crate::run::RunArgs),
+    /// Serve the catalog, reference and Test request as a web page (see the README's Console).
+    Console(crate::console::ConsoleArgs),
     /// Measure the plugin against the simulator on loopback (see the README's Performance section).
     Bench(crate::bench::BenchArgs),
 }
@@ -75,7 +77,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<Exit, Failure> {
     // A server keeps serving when whoever read its banner goes away; the other commands print
     // and exit, and end quietly when their reader does (`host-sim schema input | head`).
-    if !matches!(cli.command, Command::Sandbox(_)) {
+    if !matches!(cli.command, Command::Sandbox(_) | Command::Console(_)) {
         io::restore_sigpipe();
     }
     // Loaded on first use: the sandbox is Plaid's side and runs where no plugin was built.
@@ -98,6 +100,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Sandbox(args) => crate::sandbox::run(&args),
         Command::TestRequest(args) => test_request::run(&plugin()?, &args),
         Command::Run(args) => crate::run::run(&plugin()?, &args),
+        Command::Console(args) => crate::console::run(plugin()?, &args),
         Command::Bench(args) => crate::bench::run(cli.plugin.as_deref(), &args),
     }
 }

@@ -9,11 +9,15 @@
 //! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
+//! - `billed`: a person's confirmation before a Test request opens a session Plaid bills.
+//! - `console`: the catalog, reference and Test request as a web page.
 //! - `sandbox`: the `sandbox` command, serving the local Plaid simulator (crate `plaid_idv_simulator`).
 //! - `bench`: the plugin measured against a raw HTTP floor and the simulator's ceiling.
 
 pub mod bench;
+pub mod billed;
 pub mod cli;
+pub mod console;
 pub mod engine;
 pub mod error;
 pub mod exit;

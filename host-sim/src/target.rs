@@ -92,6 +92,12 @@ impl Target {
         }
     }
 
+    /// A call to Plaid's production environment: each successful retry opens a session Plaid
+    /// bills, so a person confirms every Test request (the embedded simulator bills nobody).
+    pub fn billed(&self) -> bool {
+        self.simulator.is_none() && self.environment() == Environment::Production
+    }
+
     /// The environment the settings name, for the preset's retry policy.
     pub fn environment(&self) -> Environment {
         serde_json::from_str::<Value>(&self.settings)

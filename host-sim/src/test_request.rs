@@ -4,10 +4,12 @@
 use std::{fmt::Write as _, time::Duration, time::Instant};
 
 use clap::Args;
-use plaid_idv_retry_interface::{mask_personal, Plugin, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{mask_personal, Plugin, RequestEcho, TaskResult, TaskStatus};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
+    billed,
     engine::{self, TASK_TIMEOUT},
     error::Failure,
     exit::Exit,
@@ -23,6 +25,10 @@ pub struct TestRequestArgs {
     /// Print the task result as JSON instead of the panel.
     #[arg(long)]
     pub json: bool,
+    /// Accept that a Test request against Plaid's production environment opens a billed session
+    /// (without it, host-sim asks on a terminal and refuses elsewhere).
+    #[arg(long)]
+    pub confirm_billed: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }
@@ -30,69 +36,136 @@ pub struct TestRequestArgs {
 pub fn run(plugin: &Plugin, args: &TestRequestArgs) -> Result<Exit, Failure> {
     let input = read_input(&args.file)?;
     let target = target::resolve(&args.target)?;
-    if let Ok(value) = serde_json::from_str::<Value>(&input) {
+    if target.billed() && !args.confirm_billed {
+        billed::confirm(&target.description)?;
+    }
+    let sent = send(plugin, &target, &input)?;
+    if args.json {
+        print_json(&sent.text)?;
+    } else {
+        print!("{}", sent.panel.text());
+    }
+    Ok(sent.result.status.into())
+}
+
+/// One Test request as the engine runs it: its task result (as the plugin answered it, and
+/// read) and the panel a person reads.
+pub struct Sent {
+    pub text: String,
+    pub result: TaskResult,
+    pub panel: Panel,
+}
+
+/// One Test request: the embedded simulator gets the earlier attempt the retry needs, then one
+/// `execute` as the engine runs it.
+pub fn send(plugin: &Plugin, target: &Target, input: &str) -> Result<Sent, Failure> {
+    if let Ok(value) = serde_json::from_str::<Value>(input) {
         target.seed(&value);
     }
     let started = Instant::now();
-    let text = plugin.execute(&input, &target.settings, &engine::context(1, TASK_TIMEOUT))?;
+    let text = plugin.execute(input, &target.settings, &engine::context(1, TASK_TIMEOUT))?;
     let latency = started.elapsed();
     let result = engine::task_result(&text)?;
-    if args.json {
-        print_json(&text)?;
-    } else {
-        print!("{}", panel(&target, &result, latency));
-    }
-    Ok(result.status.into())
+    let panel = Panel::new(target, &result, latency);
+    Ok(Sent { text, result, panel })
 }
 
-/// The panel a person reads. The request echo comes masked from the plugin; the response body is
-/// masked here too, since Plaid's answer repeats the user's personal data.
-pub fn panel(target: &Target, result: &TaskResult, latency: Duration) -> String {
-    let output = &result.output;
-    let mut p = String::new();
-    let _ = writeln!(p, "Test request: POST /identity_verification/retry");
-    let _ = writeln!(p, "  sent to      {}", target.description);
-    let _ = writeln!(p, "  result       {}", classification(result));
-    if let Some(code) = output.response.as_ref().and_then(|r| r.status_code) {
-        let _ = writeln!(p, "  HTTP status  {code}");
+/// What a Test request shows a person: `test-request` prints it, the console's page renders it.
+/// The request echo comes masked from the plugin; the response body is masked here too, since
+/// Plaid's answer repeats the user's personal data.
+#[derive(Debug, Serialize)]
+pub struct Panel {
+    pub status: TaskStatus,
+    /// `completed`, `retryable` or `terminal`: what an engine does next.
+    pub outcome: &'static str,
+    pub classification: String,
+    pub sent_to: String,
+    pub http_status: Option<u16>,
+    pub latency_ms: f64,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub reconciled: bool,
+    /// The plugin's validation report when the input was invalid (nothing was sent).
+    pub validation: Option<Value>,
+    /// The request as sent, secret and personal data masked by the plugin.
+    pub request: Option<RequestEcho>,
+    /// Plaid's answer, personal data masked.
+    pub response: Value,
+    pub logs: Vec<String>,
+}
+
+impl Panel {
+    pub fn new(target: &Target, result: &TaskResult, latency: Duration) -> Panel {
+        let output = &result.output;
+        Panel {
+            status: result.status,
+            outcome: match result.status {
+                TaskStatus::Completed => "completed",
+                TaskStatus::Failed => "retryable",
+                TaskStatus::FailedWithTerminalError => "terminal",
+            },
+            classification: classification(result),
+            sent_to: target.description.clone(),
+            http_status: output.response.as_ref().and_then(|r| r.status_code),
+            latency_ms: (latency.as_secs_f64() * 10_000.0).round() / 10.0,
+            request_id: output.request_id.clone().flatten(),
+            reason: result.reason.clone(),
+            reconciled: output.reconciled == Some(true),
+            validation: output.validation.clone(),
+            request: output.request.clone(),
+            response: output.response.as_ref().map(|r| mask_personal(&r.body)).unwrap_or_default(),
+            logs: result.logs.clone(),
+        }
     }
-    let _ = writeln!(p, "  latency      {:.1} ms", latency.as_secs_f64() * 1000.0);
-    let _ = writeln!(p, "  request_id   {}", output.request_id.clone().flatten().as_deref().unwrap_or("-"));
-    if let Some(reason) = &result.reason {
-        let _ = writeln!(p, "  reason       {reason}");
-    }
-    if output.reconciled == Some(true) {
-        let _ = writeln!(
-            p,
-            "  reconciled   the outcome was unknown; Plaid's list showed the attempt this call created"
-        );
-    }
-    if let Some(errors) = output.validation.as_ref().and_then(|v| v["errors"].as_array()) {
-        let _ = writeln!(p, "\nValidation errors (nothing was sent)");
-        for e in errors {
+
+    /// The panel as `test-request` prints it.
+    pub fn text(&self) -> String {
+        let mut p = String::new();
+        let _ = writeln!(p, "Test request: POST /identity_verification/retry");
+        let _ = writeln!(p, "  sent to      {}", self.sent_to);
+        let _ = writeln!(p, "  result       {}", self.classification);
+        if let Some(code) = self.http_status {
+            let _ = writeln!(p, "  HTTP status  {code}");
+        }
+        let _ = writeln!(p, "  latency      {:.1} ms", self.latency_ms);
+        let _ = writeln!(p, "  request_id   {}", self.request_id.as_deref().unwrap_or("-"));
+        if let Some(reason) = &self.reason {
+            let _ = writeln!(p, "  reason       {reason}");
+        }
+        if self.reconciled {
             let _ = writeln!(
                 p,
-                "  {}  {}",
-                e["path"].as_str().unwrap_or(""),
-                e["message"].as_str().unwrap_or("")
+                "  reconciled   the outcome was unknown; Plaid's list showed the attempt this call created"
             );
         }
-    }
-    if let Some(request) = &output.request {
-        let _ = writeln!(p, "\nRequest as sent (secret and personal data masked)");
-        let _ = writeln!(p, "  {} {}", request.method, request.url);
-        for (name, value) in &request.headers {
-            let _ = writeln!(p, "  {name}: {}", value.as_str().unwrap_or(""));
+        if let Some(errors) = self.validation.as_ref().and_then(|v| v["errors"].as_array()) {
+            let _ = writeln!(p, "\nValidation errors (nothing was sent)");
+            for e in errors {
+                let _ = writeln!(
+                    p,
+                    "  {}  {}",
+                    e["path"].as_str().unwrap_or(""),
+                    e["message"].as_str().unwrap_or("")
+                );
+            }
         }
-        let _ = writeln!(p, "{}", indent(&pretty(&request.body)));
+        if let Some(request) = &self.request {
+            let _ = writeln!(p, "\nRequest as sent (secret and personal data masked)");
+            let _ = writeln!(p, "  {} {}", request.method, request.url);
+            for (name, value) in &request.headers {
+                let _ = writeln!(p, "  {name}: {}", value.as_str().unwrap_or(""));
+            }
+            let _ = writeln!(p, "{}", indent(&pretty(&request.body)));
+        }
+        if !self.response.is_null() {
+            let _ = writeln!(p, "\nResponse body (personal data masked)");
+            let _ = writeln!(p, "{}", indent(&pretty(&self.response)));
+        }
+        p
     }
-    if let Some(body) = output.response.as_ref().map(|r| &r.body).filter(|b| !b.is_null()) {
-        let _ = writeln!(p, "\nResponse body (personal data masked)");
-        let _ = writeln!(p, "{}", indent(&pretty(&mask_personal(body))));
-    }
-    p
 }
 
+/// The panel's `result` line: the status and what an engine does about it.
 fn classification(result: &TaskResult) -> String {
     let status = result.status;
     match status {

@@ -1,0 +1,34 @@
+//! Billed calls are never a surprise: before a Test request opens a session Plaid bills, a
+//! person says yes on a terminal, or the caller passed a flag that says it accepts the bill.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::error::Failure;
+
+/// Asks on the terminal; without one (a pipe, CI, a script) refuses, naming the flag.
+pub fn confirm(destination: &str) -> Result<(), Failure> {
+    let (stdin, stderr) = (std::io::stdin(), std::io::stderr());
+    if !stdin.is_terminal() || !stderr.is_terminal() {
+        return Err(Failure::usage(format!(
+            "this Test request goes to {destination} and opens a session Plaid bills: nothing was sent. \
+             Run it on a terminal to confirm, or pass --confirm-billed"
+        )));
+    }
+    let mut out = stderr.lock();
+    let _ = write!(
+        out,
+        "This Test request goes to {destination} and opens a new Identity Verification session that \
+         Plaid bills.\nType yes to send it: "
+    );
+    let _ = out.flush();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::usage(format!("cannot read the answer: {e}")))?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(Failure::usage("not confirmed: nothing was sent"))
+    }
+}

@@ -1,0 +1,129 @@
+//! Who may call the console. A browser visits other sites while the console runs: any of them
+//! could post to `http://127.0.0.1:PORT`, or point a DNS name it controls at 127.0.0.1 and read
+//! the answers (DNS rebinding). So:
+//!
+//! - every request must name this server in `Host`: an IP literal or `localhost`, with the port
+//!   the console listens on (a rebinding name is refused before any route runs);
+//! - every state-changing request (anything but GET and HEAD) must come from the console's own
+//!   page: `Origin` equal to `http://` + `Host`, a JSON content type (no HTML form can send
+//!   one), and no `Sec-Fetch-Site` other than `same-origin`;
+//! - request bodies are capped at [`MAX_BODY`].
+
+use axum::http::{header, HeaderMap, Method};
+
+/// A task input is a few KiB; anything far larger is not one.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Why a request was refused (a message for the caller; it never quotes the header's value).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refusal(pub &'static str);
+
+/// Checks a request against the port the console listens on.
+pub fn check(method: &Method, headers: &HeaderMap, port: u16) -> Result<(), Refusal> {
+    let host = one(headers, header::HOST).ok_or(Refusal("the Host header is missing or repeated"))?;
+    if !is_own_host(host, port) {
+        return Err(Refusal(
+            "the Host header does not name this console (an IP address or localhost, and its port)",
+        ));
+    }
+    if method == Method::GET || method == Method::HEAD {
+        return Ok(());
+    }
+    let origin =
+        one(headers, header::ORIGIN).ok_or(Refusal("a state-changing request needs an Origin header"))?;
+    if origin.strip_prefix("http://") != Some(host) {
+        return Err(Refusal("the request comes from another origin than this console's page"));
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if site.as_bytes() != b"same-origin" {
+            return Err(Refusal("the request comes from another site than this console's page"));
+        }
+    }
+    let json = one(headers, header::CONTENT_TYPE)
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(Refusal("the body must be sent as application/json"));
+    }
+    Ok(())
+}
+
+fn one(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    let mut values = headers.get_all(name).iter();
+    let value = values.next()?.to_str().ok()?;
+    values.next().is_none().then_some(value)
+}
+
+/// `127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT`, or another IP literal with this port (when
+/// the console was bound beyond loopback): never a DNS name an attacker could control.
+fn is_own_host(host: &str, port: u16) -> bool {
+    let Some((name, host_port)) = host.rsplit_once(':') else { return false };
+    if host_port.parse::<u16>() != Ok(port) {
+        return false;
+    }
+    let bracketed = name.strip_prefix('[').and_then(|n| n.strip_suffix(']'));
+    match bracketed {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::Ipv4Addr>().is_ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn hosts_must_be_addresses_or_localhost_with_our_port() {
+        for ok in ["127.0.0.1:8788", "localhost:8788", "[::1]:8788", "192.0.2.7:8788"] {
+            assert!(is_own_host(ok, 8788), "{ok}");
+        }
+        for bad in
+            ["127.0.0.1:8789", "evil.example:8788", "127.0.0.1", "localhost.evil.example:8788", "[::1]", ""]
+        {
+            assert!(!is_own_host(bad, 8788), "{bad}");
+        }
+    }
+
+    #[test]
+    fn posts_need_our_origin_and_json() {
+        let own =
+            [("host", "127.0.0.1:9"), ("origin", "http://127.0.0.1:9"), ("content-type", "application/json")];
+        assert_eq!(check(&Method::POST, &headers(&own), 9), Ok(()));
+        assert_eq!(check(&Method::GET, &headers(&[("host", "localhost:9")]), 9), Ok(()));
+        let cases: [&[(&str, &str)]; 6] = [
+            &[("host", "127.0.0.1:9"), ("content-type", "application/json")],
+            &[
+                ("host", "127.0.0.1:9"),
+                ("origin", "http://evil.example"),
+                ("content-type", "application/json"),
+            ],
+            &[
+                ("host", "127.0.0.1:9"),
+                ("origin", "http://localhost:9"),
+                ("content-type", "application/json"),
+            ],
+            &[("host", "127.0.0.1:9"), ("origin", "http://127.0.0.1:9"), ("content-type", "text/plain")],
+            &[("host", "127.0.0.1:9"), ("host", "127.0.0.1:9"), ("origin", "http://127.0.0.1:9")],
+            &[
+                ("host", "127.0.0.1:9"),
+                ("origin", "http://127.0.0.1:9"),
+                ("content-type", "application/json"),
+                ("sec-fetch-site", "cross-site"),
+            ],
+        ];
+        for case in cases {
+            assert!(check(&Method::POST, &headers(case), 9).is_err(), "{case:?}");
+        }
+        assert!(check(&Method::GET, &headers(&[("host", "rebound.example:9")]), 9).is_err());
+    }
+}

@@ -1,0 +1,155 @@
+//! The console's HTTP server: the page's three files and the JSON API, every answer with the
+//! headers that keep a browser from doing anything the page did not mean.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::de::DeserializeOwned;
+
+use super::{
+    api::{ApiError, Console},
+    guard,
+};
+use crate::{error::Failure, exit::Exit};
+
+/// Only this server's own files: no inline script or style, no framing, no form posts, no
+/// plugins. Everything the page shows is set as text, so even a slip would render nothing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+                   frame-ancestors 'none'";
+
+struct Server {
+    console: Console,
+    port: u16,
+}
+
+type Shared = State<Arc<Server>>;
+
+/// Binds, prints the banner, and serves until the process is stopped.
+pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("host-sim-console")
+        .enable_all()
+        .build()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener.local_addr()?;
+    let billed = console.billed();
+    say(&format!("listening on http://{bound}"));
+    say(&format!("Test requests go to {}", console.target_description()));
+    if billed {
+        say("production: every Test request opens a session Plaid bills; the page asks each time");
+    }
+    if !bound.ip().is_loopback() {
+        eprintln!("host-sim: warning: the console is reachable from other machines at {bound}");
+    }
+    let server = Arc::new(Server { console, port: bound.port() });
+    let app = Router::new()
+        .route("/", get(|| async { asset("text/html; charset=utf-8", include_str!("assets/index.html")) }))
+        .route(
+            "/console.css",
+            get(|| async { asset("text/css; charset=utf-8", include_str!("assets/console.css")) }),
+        )
+        .route(
+            "/console.js",
+            get(|| async { asset("text/javascript; charset=utf-8", include_str!("assets/console.js")) }),
+        )
+        .route("/api/catalog", get(|State(s): Shared| async move { s.console.catalog() }))
+        .route("/api/input-schema", get(|State(s): Shared| async move { s.console.input_schema() }))
+        .route("/api/preset", post(preset))
+        .route("/api/validate", post(validate))
+        .route("/api/test-request", post(test_request))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page").into_response()
+        })
+        .layer(middleware::from_fn_with_state(server.clone(), guarded))
+        .with_state(server);
+    runtime
+        .block_on(async { axum::serve(listener, app).await })
+        .map_err(|e| Failure::usage(format!("the console stopped: {e}")))?;
+    Ok(Exit::Success)
+}
+
+/// Prints a banner line; a reader that went away does not stop the server.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn asset(content_type: &'static str, text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
+}
+
+/// The guard before every route, and the security headers after it.
+async fn guarded(State(server): Shared, request: Request, next: Next) -> Response {
+    let mut response = match guard::check(request.method(), request.headers(), server.port) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            // For whoever runs the console: a page elsewhere tried something.
+            eprintln!(
+                "host-sim console: refused {} {}: {}",
+                request.method(),
+                request.uri().path(),
+                refusal.0
+            );
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal.0).into_response()
+        }
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// The body as JSON of the route's shape, at most [`guard::MAX_BODY`] bytes.
+async fn read<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, guard::MAX_BODY).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body must be at most {} bytes", guard::MAX_BODY),
+        )
+    })?;
+    // serde's message names the field and position; it quotes a value only for unknown enum
+    // variants, which these shapes do not have, and the body is the page's own input.
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the body is not valid: {e}"))
+    })
+}
+
+async fn preset(State(s): Shared, request: Request) -> Result<Response, ApiError> {
+    let body = read(request.into_body()).await?;
+    s.console.preset(body)
+}
+
+async fn validate(State(s): Shared, request: Request) -> Result<Response, ApiError> {
+    let body = read(request.into_body()).await?;
+    s.console.validate(body)
+}
+
+/// `execute` blocks (network, timeouts): it runs on a blocking thread, not on the server's.
+async fn test_request(State(s): Shared, request: Request) -> Result<Response, ApiError> {
+    let body = read(request.into_body()).await?;
+    tokio::task::spawn_blocking(move || s.console.test_request(body)).await.map_err(|_| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the Test request did not finish")
+    })?
+}

@@ -1,0 +1,237 @@
+//! `host-sim console` over plain HTTP (no browser): the Host and Origin checks, the headers every
+//! answer carries, the body cap, credentials that never leave host-sim, and production's
+//! confirmation on the API and on `test-request`'s command line.
+
+mod console_support;
+
+use std::process::{Command, Stdio};
+
+use console_support::{
+    canary_simulator, example_input, own, plugin_path, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
+};
+use serde_json::{json, Value};
+
+#[test]
+fn every_answer_carries_a_strict_csp_and_the_page_is_embedded() {
+    let console = Console::start(&[]);
+    assert!(console.banner[1].contains("local Plaid simulator"), "{:?}", console.banner);
+    for path in ["/", "/console.js", "/console.css", "/api/catalog", "/api/input-schema", "/nope"] {
+        let answer = own(&console, "GET", path, "");
+        let csp = answer.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"), "{path}");
+    }
+    let page = own(&console, "GET", "/", "").body;
+    assert!(page.contains("<script src=\"/console.js\""), "{page}");
+    // No inline script or style, and nothing from another host: the CSP would block it anyway.
+    assert!(!page.contains("<script>") && !page.contains("<style") && !page.contains(" style="), "{page}");
+    assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
+    let script = own(&console, "GET", "/console.js", "").body;
+    assert!(!script.contains("innerHTML") && !script.contains("outerHTML") && !script.contains("eval("));
+    assert!(!script.contains("insertAdjacentHTML") && !script.contains("document.write"));
+}
+
+#[test]
+fn foreign_hosts_and_origins_are_refused_before_anything_runs() {
+    let sim = canary_simulator();
+    let console = Console::against(&sim, &[]);
+    let body = json!({"input": example_input()}).to_string();
+    let authority = console.authority();
+    let port = authority.rsplit_once(':').unwrap().1;
+    let rebound = format!("rebound.example:{port}");
+    let evil_origin = "http://evil.example".to_owned();
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no Origin", vec![("Host", authority), ("Content-Type", "application/json")]),
+        (
+            "another origin",
+            vec![("Host", authority), ("Origin", &evil_origin), ("Content-Type", "application/json")],
+        ),
+        (
+            "a DNS-rebinding name",
+            vec![
+                ("Host", &rebound),
+                ("Origin", "http://rebound.example"),
+                ("Content-Type", "application/json"),
+            ],
+        ),
+        (
+            "a form's content type",
+            vec![("Host", authority), ("Origin", &console.url), ("Content-Type", "text/plain")],
+        ),
+        (
+            "a cross-site fetch",
+            vec![
+                ("Host", authority),
+                ("Origin", &console.url),
+                ("Content-Type", "application/json"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+        ),
+    ];
+    for (what, headers) in &cases {
+        let answer = raw(authority, "POST", "/api/test-request", headers, body.as_bytes());
+        assert_eq!(answer.status, 403, "{what}: {}", answer.body);
+        let error: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(error["error"]["code"], "forbidden", "{what}");
+    }
+    // Reading through a rebinding name is refused too: the answers are not for other sites.
+    let read = raw(authority, "GET", "/api/catalog", &[("Host", &rebound)], b"");
+    assert_eq!(read.status, 403);
+    assert_eq!(sim.request_count(), 0, "a refused request reached the simulator");
+
+    // The same request from the console's own page goes through.
+    let answer = own(&console, "POST", "/api/test-request", &body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(sim.request_count(), 1);
+}
+
+#[test]
+fn bodies_are_capped_and_malformed_ones_named() {
+    let console = Console::start(&[]);
+    let big = json!({"input": {"client_user_id": "x".repeat(70 * 1024)}}).to_string();
+    let answer = own(&console, "POST", "/api/validate", &big);
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    let answer = own(&console, "POST", "/api/validate", r#"{"input": {}, "extra": 1}"#);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("extra"), "{}", answer.body);
+    let answer = own(&console, "POST", "/api/preset", r#"{"dialect": "no-such-dialect"}"#);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("invalid_options"), "{}", answer.body);
+}
+
+#[test]
+fn credentials_never_reach_the_browser() {
+    let sim = canary_simulator();
+    let console = Console::against(&sim, &[]);
+    let input = example_input();
+    let mut received = String::new();
+    for path in ["/", "/console.js", "/console.css", "/api/catalog", "/api/input-schema"] {
+        received += &own(&console, "GET", path, "").body;
+    }
+    for (path, body) in [
+        ("/api/preset", json!({"environment": "production", "dialect": "conductor", "input": input})),
+        ("/api/preset", json!({"input": input})),
+        ("/api/validate", json!({"input": input})),
+        ("/api/test-request", json!({"input": input})),
+    ] {
+        let answer = own(&console, "POST", path, &body.to_string());
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        received += &answer.body;
+    }
+    assert_eq!(sim.request_count(), 1, "the Test request reached the simulator");
+    for canary in [CLIENT_ID_CANARY, SECRET_CANARY] {
+        assert!(!received.contains(canary), "{canary} reached the browser");
+    }
+    // The cURL texts refer to the shell's variables instead.
+    assert!(received.contains("PLAID-SECRET: $PLAID_SECRET"), "{received}");
+    assert!(received.contains("PLAID-CLIENT-ID: $PLAID_CLIENT_ID"), "{received}");
+}
+
+#[test]
+fn production_test_requests_need_confirm_billed() {
+    let sim = canary_simulator();
+    let console = Console::against(&sim, &["--env", "production"]);
+    assert!(console.banner.iter().any(|l| l.contains("(base_url)")), "{:?}", console.banner);
+    let catalog: Value = serde_json::from_str(&own(&console, "GET", "/api/catalog", "").body).unwrap();
+    assert_eq!(catalog["target"]["billed"], true);
+    let input = example_input();
+    for body in [json!({"input": input}), json!({"input": input, "confirm_billed": false})] {
+        let answer = own(&console, "POST", "/api/test-request", &body.to_string());
+        assert_eq!(answer.status, 428, "{}", answer.body);
+        assert!(answer.body.contains("confirmation_required"), "{}", answer.body);
+    }
+    assert_eq!(sim.request_count(), 0, "an unconfirmed production Test request was sent");
+    let answer = own(
+        &console,
+        "POST",
+        "/api/test-request",
+        &json!({"input": input, "confirm_billed": true}).to_string(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let panel: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(panel["outcome"], "completed", "{panel}");
+    assert_eq!(sim.request_count(), 1);
+}
+
+#[test]
+fn the_embedded_simulator_needs_no_confirmation() {
+    let console = Console::start(&["--env", "sandbox"]);
+    let catalog: Value = serde_json::from_str(&own(&console, "GET", "/api/catalog", "").body).unwrap();
+    assert_eq!(catalog["target"]["billed"], false);
+    let console = Console::start(&[]);
+    let answer = own(&console, "POST", "/api/test-request", &json!({"input": example_input()}).to_string());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let panel: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(panel["outcome"], "completed", "{panel}");
+    assert!(panel["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{panel}");
+    assert!(panel["curl"].as_str().unwrap().contains("$PLAID_SECRET"), "{panel}");
+}
+
+/// `host-sim test-request --env production` without a terminal: refused, nothing sent, unless
+/// the caller passes --confirm-billed.
+#[test]
+fn test_request_to_production_refuses_without_a_terminal_unless_confirmed() {
+    let sim = canary_simulator();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_host-sim"))
+            .arg("--plugin")
+            .arg(plugin_path())
+            .arg("test-request")
+            .arg(&example)
+            .args(["--env", "production", "--base-url", &sim.url()])
+            .args(extra)
+            .env("PLAID_CLIENT_ID", CLIENT_ID_CANARY)
+            .env("PLAID_SECRET", SECRET_CANARY)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bills") && stderr.contains("--confirm-billed"), "{stderr}");
+    assert_eq!(sim.request_count(), 0, "an unconfirmed production Test request was sent");
+
+    let sent = run(&["--confirm-billed"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", String::from_utf8_lossy(&sent.stderr));
+    assert_eq!(sim.request_count(), 1);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `test-request --env production`
+/// asks, and sends only after a "yes".
+#[test]
+fn test_request_to_production_asks_on_a_terminal() {
+    let sim = canary_simulator();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
+    let command = format!(
+        "'{}' --plugin '{}' test-request '{}' --env production --base-url {}",
+        env!("CARGO_BIN_EXE_host-sim"),
+        plugin_path().display(),
+        example.display(),
+        sim.url()
+    );
+    let answer = |reply: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("PLAID_CLIENT_ID", CLIENT_ID_CANARY)
+            .env("PLAID_SECRET", SECRET_CANARY)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), reply.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, screen) = answer("no\n");
+    assert!(screen.contains("Plaid bills") && screen.contains("Type yes"), "{screen}");
+    assert_eq!(code, Some(2), "{screen}");
+    assert_eq!(sim.request_count(), 0, "sent without a yes");
+    let (code, screen) = answer("yes\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("COMPLETED"), "{screen}");
+    assert_eq!(sim.request_count(), 1);
+}
