@@ -547,3 +547,55 @@ fn production_test_requests_wait_for_the_confirmation_each_time() {
         assert_eq!(counter.request_count(), 1);
     });
 }
+
+#[test]
+fn the_form_follows_the_schema_steps_for_custom_and_optional_sections_left_out() {
+    let console = Console::start(&[]);
+    let url = console.url.clone();
+    in_browser("8-form-follows-the-schema", |client| async move {
+        open_task(&client, &url).await;
+        // The example retries with `infer`: no steps.
+        assert!(client.find_all(Locator::Css("[data-pointer='/steps']")).await.unwrap().is_empty());
+        let strategy = client.find(Locator::Css("[data-field='/strategy']")).await.unwrap();
+        strategy.select_by_value("\"custom\"").await.unwrap();
+        wait_for(&client, "fieldset[data-pointer='/steps']").await;
+        let steps = client
+            .find_all(Locator::Css("fieldset[data-pointer='/steps'] input[type=checkbox]"))
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), 4, "the four steps, each a checkbox");
+        client.find(Locator::Css("[data-field='/steps/kyc_check']")).await.unwrap().click().await.unwrap();
+        // An optional section can be left out.
+        client.find(Locator::Css("[data-include='/user']")).await.unwrap().click().await.unwrap();
+        wait_until(
+            &client,
+            "user left out",
+            "return !document.querySelector(\"[data-field='/user/email_address']\")",
+        )
+        .await;
+
+        client.find(Locator::Id("raw-toggle")).await.unwrap().click().await.unwrap();
+        let raw = client.execute("return document.getElementById('raw-input').value", vec![]).await.unwrap();
+        let input: Value = serde_json::from_str(raw.as_str().unwrap()).unwrap();
+        assert_eq!(input["strategy"], "custom");
+        assert_eq!(
+            input["steps"],
+            json!({"verify_sms": false, "kyc_check": true, "documentary_verification": false, "selfie_check": false})
+        );
+        assert!(input.get("user").is_none(), "{input}");
+        client.find(Locator::Id("validate")).await.unwrap().click().await.unwrap();
+        wait_for(&client, "#form[data-validated='valid']").await;
+
+        // Back to reset: steps must go, and the form says so by leaving them out.
+        client.find(Locator::Id("raw-toggle")).await.unwrap().click().await.unwrap();
+        let strategy = client.find(Locator::Css("[data-field='/strategy']")).await.unwrap();
+        strategy.select_by_value("\"reset\"").await.unwrap();
+        wait_until(
+            &client,
+            "steps gone",
+            "return !document.querySelector(\"fieldset[data-pointer='/steps']\")",
+        )
+        .await;
+        assert_eq!(test_request(&client).await, "completed");
+    });
+}
