@@ -96,6 +96,10 @@ fn bodies_are_capped_and_malformed_ones_named() {
     let answer = own(&console, "POST", "/api/validate", r#"{"input": {}, "extra": 1}"#);
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert!(answer.body.contains("extra"), "{}", answer.body);
+    let answer =
+        own(&console, "POST", "/api/test-request", r#"{"input": {}, "confirm_billed": "CANARY-value"}"#);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(!answer.body.contains("CANARY"), "an error quoted a value: {}", answer.body);
     let answer = own(&console, "POST", "/api/preset", r#"{"dialect": "no-such-dialect"}"#);
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert!(answer.body.contains("invalid_options"), "{}", answer.body);

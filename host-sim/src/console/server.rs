@@ -129,10 +129,20 @@ async fn read<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
             format!("the body must be at most {} bytes", guard::MAX_BODY),
         )
     })?;
-    // serde's message names the field and position; it quotes a value only for unknown enum
-    // variants, which these shapes do not have, and the body is the page's own input.
     serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the body is not valid: {e}"))
+        // serde names unknown and missing fields; its other messages may quote a value (`invalid
+        // type: string "…"`), and a value may be personal data: those give the position only.
+        let text = e.to_string();
+        let message = if text.starts_with("unknown field") || text.starts_with("missing field") {
+            format!("the body is not valid: {text}")
+        } else {
+            format!(
+                "the body is not valid JSON of this route's shape (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message)
     })
 }
 
