@@ -5,21 +5,22 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::error::Failure;
 
+/// What a person is told before a billed Test request (the CLI's prompt, the console's page).
+pub fn notice(destination: &str) -> String {
+    format!("This Test request goes to {destination} and opens a new Identity Verification session that Plaid bills.")
+}
+
 /// Asks on the terminal; without one (a pipe, CI, a script) refuses, naming the flag.
 pub fn confirm(destination: &str) -> Result<(), Failure> {
     let (stdin, stderr) = (std::io::stdin(), std::io::stderr());
     if !stdin.is_terminal() || !stderr.is_terminal() {
         return Err(Failure::usage(format!(
-            "this Test request goes to {destination} and opens a session Plaid bills: nothing was sent. \
-             Run it on a terminal to confirm, or pass --confirm-billed"
+            "{} Nothing was sent: run it on a terminal to confirm, or pass --confirm-billed",
+            notice(destination)
         )));
     }
     let mut out = stderr.lock();
-    let _ = write!(
-        out,
-        "This Test request goes to {destination} and opens a new Identity Verification session that \
-         Plaid bills.\nType yes to send it: "
-    );
+    let _ = write!(out, "{}\nType yes to send it: ", notice(destination));
     let _ = out.flush();
     let mut answer = String::new();
     stdin

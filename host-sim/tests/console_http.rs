@@ -31,6 +31,11 @@ fn every_answer_carries_a_strict_csp_and_the_page_is_embedded() {
     let script = own(&console, "GET", "/console.js", "").body;
     assert!(!script.contains("innerHTML") && !script.contains("outerHTML") && !script.contains("eval("));
     assert!(!script.contains("insertAdjacentHTML") && !script.contains("document.write"));
+    // Nothing about the API is written into the page: it renders what the plugin says.
+    let style = own(&console, "GET", "/console.css", "").body;
+    for asset in [&page, &script, &style] {
+        assert!(!asset.to_ascii_lowercase().contains("plaid"), "the page names the provider itself");
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::curl;
-use crate::{error::Failure, io::parse_answer, target::Target, test_request};
+use crate::{billed, error::Failure, io::parse_answer, target::Target, test_request};
 
 /// The input the form starts with: Plaid's sandbox test user, which the simulator passes.
 const EXAMPLE_INPUT: &str = include_str!("../../examples/sandbox-test-user.json");
@@ -124,7 +124,12 @@ impl Console {
             "plugin": {"name": self.manifest["name"], "version": self.manifest["version"]},
             "tasks": tasks,
             "preset_options": self.preset_options(),
-            "target": {"description": self.target.description, "billed": self.billed()},
+            "target": {
+                "description": self.target.description,
+                "billed": self.billed(),
+                "billed_notice": self.billed().then(|| billed::notice(&self.target.description)),
+            },
+            "credential_variables": self.credential_headers.iter().map(|h| curl::variable(h)).collect::<Vec<_>>(),
             "example_input": serde_json::from_str::<Value>(EXAMPLE_INPUT).unwrap_or_default(),
         }))
     }

@@ -143,9 +143,12 @@
     const { plugin, target } = state.catalog;
     $('plugin').textContent = `· ${plugin.name} ${plugin.version}`;
     $('target').textContent = `Test requests go to ${target.description}.`;
+    const variables = (state.catalog.credential_variables || []).map((v) => `$${v}`);
+    $('credential-variables').textContent = variables.length
+      ? `Credentials are read from ${variables.join(' and ')}; the body is the input below.`
+      : 'The body is the input below.';
     if (target.billed) {
-      $('billed-warning').textContent = 'Production: every Test request opens a new Identity Verification session '
-        + 'that Plaid bills. The page asks you to confirm each one.';
+      $('billed-warning').textContent = `${target.billed_notice} The page asks you to confirm each Test request.`;
       $('billed-warning').hidden = false;
     }
   }
@@ -432,8 +435,7 @@
 
   function startTestRequest() {
     if (state.catalog.target.billed) {
-      $('confirm-text').textContent = `This Test request goes to ${state.catalog.target.description} and opens a `
-        + 'new session that Plaid bills. Send it?';
+      $('confirm-text').textContent = `${state.catalog.target.billed_notice} Send it?`;
       $('confirm').hidden = false;
       $('confirm-yes').focus();
       return;
