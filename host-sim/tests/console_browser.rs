@@ -287,27 +287,47 @@ fn search_opens_the_reference_of_every_field_and_switches_change_the_prepared_re
             let offered = client.execute(&script, vec![]).await.unwrap();
             assert_eq!(offered, manifest["preset_options"][option], "{select}");
         }
-        let environment = client.find(Locator::Id("preset-environment")).await.unwrap();
-        environment.select_by_value("production").await.unwrap();
-        wait_until(
-            &client,
-            "production",
-            "return document.getElementById('preset').dataset.options === 'production/seed'",
-        )
-        .await;
-        let production = shown_preset(&client).await;
-        assert_eq!(production, preset("production", "seed"));
-        assert_ne!(production, seed);
-        let dialect = client.find(Locator::Id("preset-dialect")).await.unwrap();
-        dialect.select_by_value("conductor").await.unwrap();
-        wait_until(
-            &client,
-            "conductor",
-            "return document.getElementById('preset').dataset.options === 'production/conductor'",
-        )
-        .await;
-        let conductor = shown_preset(&client).await;
-        assert_eq!(conductor, preset("production", "conductor"));
+        // Every combination the manifest announces shows the plugin's own preset for it.
+        let names = |option: &str| -> Vec<String> {
+            manifest["preset_options"][option]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let mut shown = Vec::new();
+        for environment in names("environment") {
+            for dialect in names("dialect") {
+                client
+                    .find(Locator::Id("preset-environment"))
+                    .await
+                    .unwrap()
+                    .select_by_value(&environment)
+                    .await
+                    .unwrap();
+                client
+                    .find(Locator::Id("preset-dialect"))
+                    .await
+                    .unwrap()
+                    .select_by_value(&dialect)
+                    .await
+                    .unwrap();
+                let marker = format!("{environment}/{dialect}");
+                let script =
+                    format!("return document.getElementById('preset').dataset.options === '{marker}'");
+                wait_until(&client, &marker, &script).await;
+                let preset_shown = shown_preset(&client).await;
+                assert_eq!(preset_shown, preset(&environment, &dialect), "{marker}");
+                shown.push(preset_shown);
+            }
+        }
+        shown.dedup();
+        assert_eq!(
+            shown.len(),
+            names("environment").len() * names("dialect").len(),
+            "each switch changes it"
+        );
         let curl = text(&client, "#prepared-curl").await;
         assert!(curl.contains("production.plaid.com") && curl.contains("$PLAID_SECRET"), "{curl}");
     });
