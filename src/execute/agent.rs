@@ -11,13 +11,13 @@ use std::{cell::Cell, sync::OnceLock};
 
 use ureq::{
     config::AutoHeaderValue,
-    unversioned::{
-        resolver::DefaultResolver,
-        transport::{Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport},
+    unversioned::transport::{
+        Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport,
     },
     Agent,
 };
 
+use super::{resolver, socket};
 use crate::manifest::USER_AGENT;
 
 /// Built on first use; `OnceLock` makes concurrent first calls build it once.
@@ -36,7 +36,10 @@ pub fn shared() -> &'static Agent {
             .max_idle_connections(64)
             .max_idle_connections_per_host(32)
             .build();
-        Agent::with_parts(config, DefaultConnector::new().chain(WriteTracking), DefaultResolver::default())
+        // ureq's DefaultConnector minus the proxy connectors (no proxy is ever used), with our
+        // TCP transport under its TLS (see `socket`) and the write tracking on top.
+        let connector = socket::Tcp.chain(RustlsConnector::default()).chain(WriteTracking);
+        Agent::with_parts(config, connector, resolver::Caching::default())
     })
 }
 
@@ -57,23 +60,19 @@ pub fn wrote() -> bool {
 #[derive(Debug)]
 struct WriteTracking;
 
-impl Connector<Box<dyn Transport>> for WriteTracking {
-    type Out = Tracked;
+impl<In: Transport> Connector<In> for WriteTracking {
+    type Out = Tracked<In>;
 
-    fn connect(
-        &self,
-        _: &ConnectionDetails,
-        chained: Option<Box<dyn Transport>>,
-    ) -> Result<Option<Self::Out>, ureq::Error> {
+    fn connect(&self, _: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
         Ok(chained.map(Tracked))
     }
 }
 
 /// Sits above TLS, so the TLS handshake (done in the connector) is never counted as a write.
 #[derive(Debug)]
-struct Tracked(Box<dyn Transport>);
+struct Tracked<T>(T);
 
-impl Transport for Tracked {
+impl<T: Transport> Transport for Tracked<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.0.buffers()
     }

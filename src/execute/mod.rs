@@ -11,7 +11,9 @@ mod context;
 mod outcome;
 mod reconcile;
 mod request;
+mod resolver;
 mod response;
+mod socket;
 
 use std::time::Instant;
 

@@ -61,6 +61,10 @@ pub struct BenchArgs {
     /// Time one load of the plugin in this fresh process and print microseconds (used by bench).
     #[arg(long, hide = true)]
     pub probe_load: bool,
+    /// Serve the static responder until standard input closes, printing its URL: the target for
+    /// profiling `host-sim run` from outside (strace, perf).
+    #[arg(long)]
+    pub serve_static: bool,
 }
 
 /// How much of each phase: a full run stays under two minutes on two cores at the default.
@@ -105,6 +109,14 @@ pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure
         plugin.input_schema()?;
         println!("{}", started.elapsed().as_micros());
         return Ok(Exit::Success);
+    }
+    if args.serve_static {
+        let responder =
+            responder::StaticResponder::start().map_err(|message| Failure { code: 2, message })?;
+        println!("{}", responder.url);
+        // Blocks until the reader goes away; the responder stops when dropped.
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        return Ok(0);
     }
     let plan = Plan::of(args)?;
     let report = measure_all(&path, &plan).map_err(Failure::usage)?;
