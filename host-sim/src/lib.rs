@@ -7,6 +7,7 @@
 //!   command-line values).
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
 //! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
+//! - `histogram`: latencies in constant memory, for the worker loop's summary.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
 //! - `billed`: a person's confirmation before a Test request opens a session Plaid bills.
@@ -21,6 +22,7 @@ pub mod console;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod histogram;
 pub mod io;
 pub mod locate;
 pub mod run;

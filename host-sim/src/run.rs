@@ -1,14 +1,19 @@
 //! `host-sim run`: the engine's worker loop. N workers share one loaded plugin and run each
 //! input line to its end under the preset's retry policy; terminal failures are never retried.
+//!
+//! It streams, in memory that does not depend on the number of inputs: lines are read as the
+//! workers take them (a queue of a few lines a worker), each result is written when its task
+//! ends, and the summary keeps counts and a latency histogram, not the results.
 
 use std::{
+    fs::File,
+    io::{BufRead, BufReader, Write},
     path::PathBuf,
     sync::{
-        atomic::{AtomicUsize, Ordering},
-        Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc, Arc, Mutex,
     },
     thread,
-    time::Duration,
 };
 
 use clap::Args;
@@ -19,6 +24,7 @@ use crate::{
     engine::{self, Outcome, RetryPolicy, TASK_TIMEOUT},
     error::Failure,
     exit::Exit,
+    histogram::Histogram,
     io::parse_answer,
     target::{self, TargetArgs},
 };
@@ -39,30 +45,40 @@ pub struct RunArgs {
 }
 
 pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<Exit, Failure> {
-    let text = std::fs::read_to_string(&args.inputs)
+    let file = File::open(&args.inputs)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.inputs.display())))?;
-    let inputs: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let target = target::resolve(&args.target)?;
-    for input in &inputs {
-        if let Ok(value) = serde_json::from_str::<Value>(input) {
-            target.seed(&value);
-        }
-    }
     let options = PresetOptions { environment: target.environment(), dialect: Dialect::Seed };
     let preset = parse_answer(&plugin.settings_preset(&options.to_json())?, "a preset")?;
     let policy = RetryPolicy::from_preset(&preset)
         .ok_or_else(|| Failure::usage("the plugin's preset has no retry policy".to_owned()))?;
+    if !args.json {
+        println!("sent to {}", target.description);
+    }
 
-    let outcomes = execute_all(plugin, &inputs, &target.settings, policy, usize::from(args.workers))?;
-    let summary = summarize(&outcomes);
-    if args.json {
-        for (line, outcome) in outcomes.iter().enumerate() {
-            let row = json!({"line": line + 1, "attempts": outcome.attempts, "result": outcome.result});
-            println!("{row}");
+    let inputs = Inputs { reader: BufReader::new(file), name: args.inputs.display().to_string() };
+    // A retry needs an earlier attempt to retry: the embedded simulator gets one per user, just
+    // before the user's line is queued.
+    let seed = |line: &str| {
+        if target.simulator.is_some() {
+            if let Ok(value) = serde_json::from_str::<Value>(line) {
+                target.seed(&value);
+            }
         }
+    };
+    let print = |line: usize, outcome: &Outcome| {
+        if args.json {
+            let row = result_row(line, outcome);
+            // One write a row: rows from several workers never interleave.
+            let _ = std::io::stdout().lock().write_all(row.as_bytes());
+        }
+    };
+    let workers = usize::from(args.workers);
+    let tally = execute_stream(plugin, inputs, &target.settings, policy, workers, seed, print)?;
+    let summary = tally.summary();
+    if args.json {
         println!("{}", json!({ "summary": summary }));
     } else {
-        println!("sent to {}", target.description);
         println!(
             "{} inputs: {} completed, {} failed (retryable, attempts exhausted), {} terminal; {} attempts; \
              latency p50 {} µs, p99 {} µs",
@@ -75,59 +91,167 @@ pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<Exit, Failure> {
             summary["latency_p99_us"]
         );
     }
-    let worst = if summary["terminal"] != 0 {
-        TaskStatus::FailedWithTerminalError
-    } else if summary["failed"] != 0 {
-        TaskStatus::Failed
-    } else {
-        TaskStatus::Completed
-    };
-    Ok(worst.into())
+    Ok(tally.worst().into())
 }
 
-/// Runs every input once to its end; results in input order.
-pub fn execute_all(
+/// `{"line": n, "attempts": a, "result": {...}}` and a newline.
+fn result_row(line: usize, outcome: &Outcome) -> String {
+    format!("{{\"line\":{line},\"attempts\":{},\"result\":{}}}\n", outcome.attempts, outcome.result.to_json())
+}
+
+/// The inputs file, read a line at a time.
+pub struct Inputs<R> {
+    pub reader: R,
+    /// For messages.
+    pub name: String,
+}
+
+/// What a run keeps of its tasks: counts and latencies, in constant memory.
+#[derive(Default, Clone)]
+pub struct Tally {
+    pub inputs: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub terminal: u64,
+    pub attempts: u64,
+    pub latency: Histogram,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: &Outcome) {
+        self.inputs += 1;
+        match outcome.status() {
+            TaskStatus::Completed => self.completed += 1,
+            TaskStatus::Failed => self.failed += 1,
+            TaskStatus::FailedWithTerminalError => self.terminal += 1,
+        }
+        self.attempts += u64::from(outcome.attempts);
+        outcome.latencies.iter().for_each(|l| self.latency.record(*l));
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.inputs += other.inputs;
+        self.completed += other.completed;
+        self.failed += other.failed;
+        self.terminal += other.terminal;
+        self.attempts += other.attempts;
+        self.latency.merge(&other.latency);
+    }
+
+    pub fn summary(&self) -> Value {
+        json!({
+            "inputs": self.inputs,
+            "completed": self.completed,
+            "failed": self.failed,
+            "terminal": self.terminal,
+            "attempts": self.attempts,
+            "latency_p50_us": self.latency.percentile(50.0).as_micros() as u64,
+            "latency_p99_us": self.latency.percentile(99.0).as_micros() as u64,
+        })
+    }
+
+    /// The worst ending, which decides the exit code: terminal, then retryable, then success.
+    pub fn worst(&self) -> TaskStatus {
+        if self.terminal != 0 {
+            TaskStatus::FailedWithTerminalError
+        } else if self.failed != 0 {
+            TaskStatus::Failed
+        } else {
+            TaskStatus::Completed
+        }
+    }
+}
+
+/// Lines queued per worker: enough that a worker never waits for the reader, few enough that
+/// memory does not grow with the file.
+const QUEUED_PER_WORKER: usize = 4;
+
+/// Runs every non-blank line of `inputs` to its end on `workers` threads, calling `done` with the
+/// line's number in the file (blank lines counted) and the outcome as each task ends. The first
+/// plugin error, or a line that is not text, stops the run.
+pub fn execute_stream<R: BufRead>(
     plugin: &Plugin,
-    inputs: &[&str],
+    mut inputs: Inputs<R>,
     settings: &str,
     policy: RetryPolicy,
     workers: usize,
-) -> Result<Vec<Outcome>, Failure> {
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..inputs.len()).map(|_| None).collect());
+    seed: impl Fn(&str),
+    done: impl Fn(usize, &Outcome) + Sync,
+) -> Result<Tally, Failure> {
+    let (queue, taken) = mpsc::sync_channel::<(usize, String)>(workers * QUEUED_PER_WORKER);
+    // Shared by the workers only: when the last one stops, the queue closes and the reader stops.
+    let taken = Arc::new(Mutex::new(taken));
+    let stop = AtomicBool::new(false);
     let failure: Mutex<Option<Failure>> = Mutex::new(None);
-    thread::scope(|scope| {
-        for _ in 0..workers.min(inputs.len()).max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(input) = inputs.get(i) else { break };
-                match engine::run_task(plugin, input, settings, policy, TASK_TIMEOUT) {
-                    Ok(outcome) => slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome),
-                    Err(e) => {
-                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        next.store(inputs.len(), Ordering::Relaxed);
+    let fail = |f: Failure| {
+        stop.store(true, Ordering::Relaxed);
+        failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(f);
+    };
+    let tallies = thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (taken, stop, fail, done) = (taken.clone(), &stop, &fail, &done);
+                scope.spawn(move || {
+                    let mut tally = Tally::default();
+                    while !stop.load(Ordering::Relaxed) {
+                        let next = taken.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((line, input)) = next else { break };
+                        match engine::run_task(plugin, &input, settings, policy, TASK_TIMEOUT) {
+                            Ok(outcome) => {
+                                done(line, &outcome);
+                                tally.add(&outcome);
+                            }
+                            Err(e) => fail(e),
+                        }
                     }
-                }
-            });
+                    tally
+                })
+            })
+            .collect();
+        drop(taken);
+        if let Err(f) = read_lines(&mut inputs, &queue, &stop, &seed) {
+            fail(f);
         }
+        drop(queue);
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect::<Vec<_>>()
     });
     if let Some(f) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(f);
     }
-    let slots = slots.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok(slots.into_iter().map(|o| o.expect("every input ran")).collect())
+    let mut total = Tally::default();
+    tallies.iter().for_each(|t| total.merge(t));
+    Ok(total)
 }
 
-fn summarize(outcomes: &[Outcome]) -> Value {
-    let count = |s: TaskStatus| outcomes.iter().filter(|o| o.status() == s).count();
-    let mut latencies: Vec<Duration> = outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect();
-    json!({
-        "inputs": outcomes.len(),
-        "completed": count(TaskStatus::Completed),
-        "failed": count(TaskStatus::Failed),
-        "terminal": count(TaskStatus::FailedWithTerminalError),
-        "attempts": outcomes.iter().map(|o| o.attempts).sum::<u32>(),
-        "latency_p50_us": engine::percentile(&mut latencies, 50.0).as_micros() as u64,
-        "latency_p99_us": engine::percentile(&mut latencies, 99.0).as_micros() as u64,
-    })
+/// Queues each non-blank line with its number in the file, until the end or a stop.
+fn read_lines<R: BufRead>(
+    inputs: &mut Inputs<R>,
+    queue: &mpsc::SyncSender<(usize, String)>,
+    stop: &AtomicBool,
+    seed: &impl Fn(&str),
+) -> Result<(), Failure> {
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    while !stop.load(Ordering::Relaxed) {
+        bytes.clear();
+        let read = inputs.reader.read_until(b'\n', &mut bytes);
+        match read {
+            Ok(0) => return Ok(()),
+            Ok(_) => number += 1,
+            Err(e) => return Err(Failure::usage(format!("cannot read {}: {e}", inputs.name))),
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Failure::usage(format!("cannot read {}: line {number} is not UTF-8 text", inputs.name))
+        })?;
+        let line = text.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        seed(line);
+        if queue.send((number, line.to_owned())).is_err() {
+            // Every worker stopped: one failed, and says why.
+            return Ok(());
+        }
+    }
+    Ok(())
 }

@@ -6,9 +6,28 @@ use std::process::Command;
 use plaid_idv_test_support as common;
 use serde_json::Value;
 
-const RATES: [&str; 5] = ["execute_rps_1", "execute_rps_2", "execute_rps_8", "raw_rps_1", "server_rps"];
-const TIMES: [&str; 5] =
-    ["load_ms", "validate_minimal_us", "validate_full_us", "execute_p50_us", "execute_p99_us"];
+const RATES: [&str; 10] = [
+    "execute_rps_1",
+    "execute_rps_2",
+    "execute_rps_8",
+    "raw_rps_1",
+    "server_rps",
+    "limit_rps_1",
+    "limit_rps_8",
+    "execute_static_rps_1",
+    "execute_static_rps_8",
+    "run_static_rps_8",
+];
+const TIMES: [&str; 8] = [
+    "load_ms",
+    "validate_minimal_us",
+    "validate_full_us",
+    "execute_p50_us",
+    "execute_p99_us",
+    "execute_cpu_us",
+    "raw_cpu_us",
+    "run_rss_mib_50k",
+];
 
 #[test]
 fn quick_json_run_prints_every_key() {
