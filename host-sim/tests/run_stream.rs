@@ -103,9 +103,7 @@ fn peak_rss_kib(scratch: &Scratch, url: &str, count: usize) -> u64 {
     let line = input("user-rss") + "\n";
     let inputs = scratch.file(&format!("inputs-{count}.jsonl"), &line.repeat(count));
     let settings = scratch.file("settings.json", r#"{"client_id":"id-1234","secret":"secret-1234"}"#);
-    // Reaped by wait4 below, which also gives its rusage: std's wait cannot.
-    #[allow(clippy::zombie_processes)]
-    let child = host_sim()
+    let mut child = host_sim()
         .args(["run", "--workers", "4", "--json", "--base-url", url])
         .arg("--settings")
         .arg(&settings)
@@ -114,12 +112,23 @@ fn peak_rss_kib(scratch: &Scratch, url: &str, count: usize) -> u64 {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let (mut status, pid) = (0, child.id() as libc::pid_t);
-    // SAFETY: wait4 on our own child, not waited for elsewhere; it fills a zeroed rusage.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "run over {count} failed: {status}");
-    usage.ru_maxrss as u64
+    // Its VmHWM, read until it exits: wait4's rusage would charge it this process's peak too
+    // (spawned by vfork, then exec).
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        let hwm = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            let line = s.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.to_owned();
+            line.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+        });
+        peak = peak.max(hwm.unwrap_or(0));
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(status.success(), "run over {count} failed: {status}");
+    peak
 }
 
 /// Issue 14: results are written as tasks end and only counts are kept, so ten times the inputs

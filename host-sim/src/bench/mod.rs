@@ -111,12 +111,11 @@ pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure
         return Ok(Exit::Success);
     }
     if args.serve_static {
-        let responder =
-            responder::StaticResponder::start().map_err(|message| Failure { code: 2, message })?;
+        let responder = responder::StaticResponder::start().map_err(Failure::usage)?;
         println!("{}", responder.url);
         // Blocks until the reader goes away; the responder stops when dropped.
         let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let plan = Plan::of(args)?;
     let report = measure_all(&path, &plan).map_err(Failure::usage)?;
