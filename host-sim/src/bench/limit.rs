@@ -29,7 +29,7 @@ use super::{
     workload::{self, RawRequest},
     Plan, ROUNDS,
 };
-use crate::sandbox::{DEFAULT_CLIENT_ID, DEFAULT_SECRET};
+use plaid_idv_simulator::{DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 
 pub fn measure_all(
     plugin: &Plugin,
