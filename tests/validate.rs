@@ -224,6 +224,19 @@ fn the_committed_input_schema_is_generated() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The committed subdivision table is what schema/subdivisions.py extracts from its pinned source
+/// (tests/requirements.txt installs it into the test venv).
+#[test]
+fn the_committed_subdivision_table_is_extracted_from_its_pinned_source() {
+    let Some(python) = tool("PLAID_IDV_TEST_PYTHON") else { return };
+    let out = std::process::Command::new(python)
+        .arg(root().join("schema/subdivisions.py"))
+        .arg("--check")
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The tool an env var names; unset: a failure on CI, else a loud skip (see tests/run-all).
 fn tool(var: &str) -> Option<String> {
     match std::env::var(var) {

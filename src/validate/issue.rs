@@ -156,6 +156,9 @@ fn enumeration(at: &str) -> String {
             "country must be the upper-case ISO 3166-1 alpha-2 code of a country Plaid lists, such as US or GB.".into()
         }
         "/user/id_number/type" => "type must be one of the 36 ID types Plaid documents, such as us_ssn.".into(),
+        "/user/address/region" => "region must be one of the address's country's subdivisions: the part of its \
+                                   ISO 3166-2 code after the hyphen, such as CA for US-CA or ON for CA-ON."
+            .into(),
         _ => format!("{} must be one of the allowed values.", subject(at)),
     }
 }
