@@ -248,6 +248,69 @@ fn two_new_attempts_are_ambiguous_not_guessed() {
     assert!(r["reasonForIncompletion"].as_str().unwrap().contains("cannot tell"));
 }
 
+/// The same user retried a second ago by this engine: that attempt is as new as ours on Plaid's
+/// one-second clock. Without the engine's word the outcome is ambiguous; with the context's
+/// `latest_attempt_id` naming it, the one attempt left is ours.
+#[test]
+fn the_engines_latest_attempt_tells_a_retry_seconds_ago_from_ours() {
+    let ledger = || {
+        let l = old_ledger();
+        l.lock().unwrap().push(attempt("idv_a_second_ago", Some("idv_old"), SystemTime::now()));
+        l
+    };
+    let created = |ledger: &Arc<Mutex<Vec<Value>>>| {
+        ledger.lock().unwrap().push(attempt("idv_created", Some("idv_a_second_ago"), SystemTime::now()));
+        Reply::Close
+    };
+    let server = plaid_like(ledger(), created);
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    assert!(r["reasonForIncompletion"].as_str().unwrap().contains("cannot tell"), "{r}");
+    assert_eq!(r["output"]["latest_attempt_id"], "idv_created", "the newest listed: {r}");
+
+    let server = plaid_like(ledger(), created);
+    let context = json!({"attempt": 1, "timeout_ms": 20_000, "latest_attempt_id": "idv_a_second_ago"});
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &context);
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["output"]["reconciled"], true);
+    assert_eq!(r["output"]["response"]["body"]["id"], "idv_created");
+    assert_eq!(r["output"]["latest_attempt_id"], "idv_created");
+    assert_eq!(server.count(RETRY), 1, "never re-sent");
+
+    // Someone else's retry in between is still not guessed, whatever the engine knew.
+    let server = plaid_like(ledger(), |ledger| {
+        let mut l = ledger.lock().unwrap();
+        l.push(attempt("idv_someone_else", Some("idv_a_second_ago"), SystemTime::now()));
+        l.push(attempt("idv_created", Some("idv_someone_else"), SystemTime::now()));
+        Reply::Close
+    });
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+
+    // An id the list does not show changes nothing.
+    let server = plaid_like(ledger(), created);
+    let context = json!({"attempt": 1, "timeout_ms": 20_000, "latest_attempt_id": "idv_unknown"});
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    assert!(r["logs"].to_string().contains("not listed"), "{r}");
+}
+
+/// A completion reports the attempt it created; a call that created nothing passes on what the
+/// engine knew, so a workflow can wire each task's output into the next one's context.
+#[test]
+fn every_result_reports_the_newest_attempt_it_knows() {
+    let server = Server::start(|_| Reply::json(200, &success_body()));
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(r["output"]["latest_attempt_id"], "idv_new", "{r}");
+    let server = Server::start(|_| Reply::json(429, &plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT")));
+    let context = json!({"attempt": 2, "timeout_ms": 20_000, "latest_attempt_id": "idv_old"});
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert_eq!(r["output"]["latest_attempt_id"], "idv_old", "{r}");
+    let r = execute(&canary_input(), &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(r["output"].get("latest_attempt_id"), None, "{r}");
+}
+
 #[test]
 fn without_duplicate_safety_an_unknown_outcome_is_a_plain_retryable_failure() {
     let ledger = old_ledger();
@@ -448,6 +511,12 @@ fn bad_settings_and_context_are_plugin_errors_that_name_the_field() {
     assert!(e.message.contains("allowed_hosts"), "{e}");
     let e = p.execute(&input, "{}", r#"{"attempt": 0}"#).unwrap_err();
     assert_eq!(e.code.as_str(), "invalid_context");
+    for bad in [json!(7), json!(""), json!(CANARY_SECRET.replace('-', " ")), json!("x".repeat(129))] {
+        let context = json!({"latest_attempt_id": bad}).to_string();
+        let e = p.execute(&input, "{}", &context).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_context", "{bad}");
+        assert!(e.message.contains("latest_attempt_id") && !e.message.contains("canary"), "{e}");
+    }
 }
 
 #[test]

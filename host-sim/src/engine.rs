@@ -9,7 +9,10 @@ use std::{
 use plaid_idv_retry_interface::{Context, Plugin, TaskResult, TaskStatus};
 use serde_json::Value;
 
-use crate::error::Failure;
+use crate::{
+    error::Failure,
+    latest_attempts::{LatestAttempts, User},
+};
 
 /// What an engine allows one task (an `execute` call) before it gives up on the plugin.
 pub const TASK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -40,12 +43,19 @@ impl RetryPolicy {
     }
 }
 
-/// What the engine hands `execute`: which attempt this is and when the task must be done.
-pub fn context(attempt: u32, timeout: Duration) -> String {
+/// What the engine hands `execute`: which attempt this is, when the task must be done, and the
+/// newest attempt it knows for the input's user (see `latest_attempts`).
+pub fn context(attempt: u32, timeout: Duration, latest_attempt_id: Option<&str>) -> String {
     let deadline = SystemTime::now() + timeout;
     let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let deadline_ms = i64::try_from(deadline_ms).unwrap_or(i64::MAX);
-    Context { attempt: Some(attempt.into()), deadline_ms: Some(deadline_ms), timeout_ms: None }.to_json()
+    Context {
+        attempt: Some(attempt.into()),
+        deadline_ms: Some(deadline_ms),
+        timeout_ms: None,
+        latest_attempt_id: latest_attempt_id.map(str::to_owned),
+    }
+    .to_json()
 }
 
 /// The task result `execute` answered. serde's message is cut to its position: it could quote
@@ -76,20 +86,28 @@ impl Outcome {
 }
 
 /// Executes `input` until it completes, fails terminally, or the policy's attempts run out.
+/// `latest` is what the engine knows of each user's newest attempt, read before and updated
+/// after every execute (shared by the tasks of one engine).
 pub fn run_task(
     plugin: &Plugin,
     input: &str,
     settings: &str,
     policy: RetryPolicy,
     task_timeout: Duration,
+    latest: &LatestAttempts,
 ) -> Result<Outcome, Failure> {
     let mut latencies = Vec::new();
     let mut attempt = 1;
+    let user = User::of(input);
     loop {
+        let known = user.as_ref().and_then(|u| latest.get(u));
         let started = Instant::now();
-        let text = plugin.execute(input, settings, &context(attempt, task_timeout))?;
+        let text = plugin.execute(input, settings, &context(attempt, task_timeout, known.as_deref()))?;
         latencies.push(started.elapsed());
         let result = task_result(&text)?;
+        if let Some(user) = &user {
+            latest.record(user, &result);
+        }
         if !result.retryable() || attempt >= policy.max_attempts {
             return Ok(Outcome { result, attempts: attempt, latencies });
         }

@@ -8,6 +8,7 @@
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
 //! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
 //! - `histogram`: latencies in constant memory, for the worker loop's summary.
+//! - `latest_attempts`: the newest attempt per user, remembered between tasks for the context.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
 //! - `billed`: a person's confirmation before a Test request opens a session Plaid bills.
@@ -24,6 +25,7 @@ pub mod error;
 pub mod exit;
 pub mod histogram;
 pub mod io;
+pub mod latest_attempts;
 pub mod locate;
 pub mod run;
 pub mod sandbox;

@@ -26,6 +26,7 @@ use crate::{
     exit::Exit,
     histogram::Histogram,
     io::parse_answer,
+    latest_attempts::LatestAttempts,
     target::{self, TargetArgs},
 };
 
@@ -187,16 +188,17 @@ pub fn execute_stream<R: BufRead>(
         stop.store(true, Ordering::Relaxed);
         failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(f);
     };
+    let latest = LatestAttempts::new();
     let tallies = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
-                let (taken, stop, fail, done) = (taken.clone(), &stop, &fail, &done);
+                let (taken, stop, fail, done, latest) = (taken.clone(), &stop, &fail, &done, &latest);
                 scope.spawn(move || {
                     let mut tally = Tally::default();
                     while !stop.load(Ordering::Relaxed) {
                         let next = taken.lock().unwrap_or_else(|p| p.into_inner()).recv();
                         let Ok((line, input)) = next else { break };
-                        match engine::run_task(plugin, &input, settings, policy, TASK_TIMEOUT) {
+                        match engine::run_task(plugin, &input, settings, policy, TASK_TIMEOUT, latest) {
                             Ok(outcome) => {
                                 done(line, &outcome);
                                 tally.add(&outcome);

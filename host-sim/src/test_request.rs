@@ -63,7 +63,7 @@ pub fn send(plugin: &Plugin, target: &Target, input: &str) -> Result<Sent, Failu
         target.seed(&value);
     }
     let started = Instant::now();
-    let text = plugin.execute(input, &target.settings, &engine::context(1, TASK_TIMEOUT))?;
+    let text = plugin.execute(input, &target.settings, &engine::context(1, TASK_TIMEOUT, None))?;
     let latency = started.elapsed();
     let result = engine::task_result(&text)?;
     let panel = Panel::new(target, &result, latency);

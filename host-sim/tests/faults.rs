@@ -24,7 +24,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::engine::{run_task, RetryPolicy};
+use host_sim::{
+    engine::{run_task, RetryPolicy},
+    latest_attempts::LatestAttempts,
+};
 use plaid_idv_retry_interface::TaskStatus;
 use plaid_idv_simulator::{self as sandbox, Sandbox, SandboxConfig, Status};
 use plaid_idv_test_support as support;
@@ -475,8 +478,15 @@ fn through_the_engine(case: &Case, faulty: usize) -> usize {
             (relay.url.clone(), Some(relay))
         }
     };
-    let outcome =
-        run_task(&plugin(), &canary_input().to_string(), &task_settings(&url), policy, BUDGET).unwrap();
+    let outcome = run_task(
+        &plugin(),
+        &canary_input().to_string(),
+        &task_settings(&url),
+        policy,
+        BUDGET,
+        &LatestAttempts::new(),
+    )
+    .unwrap();
     let result = scanned(&outcome.result.to_json());
     assert_eq!(outcome.status(), TaskStatus::Completed, "{}: {result}", case.name);
     assert_eq!(new_sessions(&sandbox), 1, "{}: exactly one session: {result}", case.name);
@@ -575,8 +585,15 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
                         let seeded = sandbox.seed_attempt(&user, TEMPLATE, Status::Failed, None);
                         let mut input = canary_input();
                         input["client_user_id"] = json!(user);
-                        let outcome =
-                            run_task(&plugin(), &input.to_string(), settings, policy, BUDGET).unwrap();
+                        let outcome = run_task(
+                            &plugin(),
+                            &input.to_string(),
+                            settings,
+                            policy,
+                            BUDGET,
+                            &LatestAttempts::new(),
+                        )
+                        .unwrap();
                         let result = scanned(&outcome.result.to_json());
                         assert_eq!(outcome.status(), TaskStatus::Completed, "{user}: {result}");
                         let body = &result["output"]["response"]["body"];
@@ -604,4 +621,66 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
         relay.injected(),
         SCANS.load(Ordering::Relaxed)
     );
+}
+
+/// One user retried back to back (a task a few milliseconds after the last one ended) while the
+/// relay drops about four answers in ten after the simulator recorded the attempt. Run twice
+/// with the same plan: once by an engine that forgets between tasks, once by one that hands each
+/// execute the newest attempt the user's last task reported (context `latest_attempt_id`).
+/// Forgetting, a dropped answer's reconciliation sees the previous task's attempt as just as new
+/// and must end ambiguous (terminal); remembering, it never does. Neither ever opens a second
+/// session for a task. `SAME_USER_TASKS` tasks a run (24 in CI).
+#[test]
+fn one_user_retried_back_to_back_under_dropped_answers_is_not_ambiguous_when_the_engine_remembers() {
+    let tasks: usize = std::env::var("SAME_USER_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
+    let run = |remember: bool| {
+        let sandbox = simulator();
+        let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), |n| {
+            // The chaos test's splitmix64 plan: the same requests break in both runs.
+            let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (z % 10 < 4).then_some(Action::Forward(Some("drop_after_record")))
+        });
+        let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 3, backoff_rate: 1.0 };
+        let settings = task_settings(&relay.url);
+        let engine_memory = LatestAttempts::new();
+        let (mut ambiguous, mut completed) = (0, 0);
+        let mut previous = json!(sandbox.attempts(USER, TEMPLATE)[0].id);
+        for _ in 0..tasks {
+            let forgetful = LatestAttempts::new();
+            let memory = if remember { &engine_memory } else { &forgetful };
+            let outcome =
+                run_task(&plugin(), &canary_input().to_string(), &settings, policy, BUDGET, memory).unwrap();
+            let result = scanned(&outcome.result.to_json());
+            let body = &result["output"]["response"]["body"];
+            match outcome.status() {
+                TaskStatus::Completed => {
+                    // The attempt this task created, following the last task's: never another's.
+                    assert_eq!(body["previous_attempt_id"], previous, "{result}");
+                    assert_eq!(result["output"]["latest_attempt_id"], body["id"], "{result}");
+                    completed += 1;
+                }
+                _ => {
+                    assert_eq!(result["output"]["outcome_unknown"], true, "{result}");
+                    ambiguous += 1;
+                }
+            }
+            let attempts = sandbox.attempts(USER, TEMPLATE);
+            previous = json!(attempts[attempts.len() - 1].id);
+            // Exactly one new session per task, whatever its ending: no duplicate.
+            assert_eq!(new_sessions(&sandbox), completed + ambiguous, "{result}");
+        }
+        (ambiguous, relay.injected())
+    };
+    let (before, dropped) = run(false);
+    let (after, dropped_again) = run(true);
+    eprintln!(
+        "one user, {tasks} tasks back to back, {dropped} answers dropped: {before} ambiguous endings \
+         when the engine forgets, {after} when it remembers ({dropped_again} dropped); 0 duplicates in both"
+    );
+    assert_eq!(dropped, dropped_again, "both runs meet the same faults");
+    assert!(dropped > 0 && before > 0, "the plan drops answers and forgetting meets the window");
+    assert_eq!(after, 0, "remembering removes the window");
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Context {
     /// The engine's attempt number, from 1 (the default); reported back in the output and logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14,6 +14,11 @@ pub struct Context {
     /// The same as a duration from now; with both, the earlier wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// The newest attempt the engine knows for the input's `client_user_id` and `template_id`
+    /// (an earlier task result's `output.latest_attempt_id`): reconciliation never takes it, or
+    /// any attempt it follows, for the one this call created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_attempt_id: Option<String>,
 }
 
 impl Context {

@@ -84,6 +84,11 @@ pub struct Output {
     pub reconciled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciliation: Option<Reconciliation>,
+    /// The newest attempt of the input's user and template this call knows of (the one it
+    /// created, else the newest listed, else the context's): the next task's context
+    /// `latest_attempt_id`, which tells a retry seconds earlier apart from this one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_attempt_id: Option<String>,
     /// The validation report (`{"valid", "errors", "warnings"}`) of an invalid input, or of a
     /// valid one with warnings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

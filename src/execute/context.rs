@@ -1,9 +1,15 @@
 //! What the engine tells execute about this run: which attempt it is and when it must be done.
 //!
-//! `{"attempt": 1, "deadline_ms": 1795000000000, "timeout_ms": 30000}`, every field optional:
+//! `{"attempt": 1, "deadline_ms": 1795000000000, "timeout_ms": 30000, "latest_attempt_id": "idv_…"}`,
+//! every field optional:
 //! - `attempt`: 1 for the first try, counted by the engine; reported back in the output and logs.
 //! - `deadline_ms`: Unix epoch milliseconds by which execute must have returned.
 //! - `timeout_ms`: the same as a duration from now; with both, the earlier wins.
+//! - `latest_attempt_id`: the newest attempt the engine knows for this input's `client_user_id`
+//!   and `template_id`, as an earlier task result's `output.latest_attempt_id` reported it. That
+//!   attempt and the ones it follows existed before this call, so reconciliation never takes
+//!   them for the attempt this call created: a retry of the same user seconds after the last one
+//!   is then told apart instead of ending ambiguous. A wrong or stale id costs nothing but that.
 //!
 //! Without either, the budget is the time the call and one reconciliation may take at their
 //! timeouts. Other keys are ignored, so an engine may pass its own bookkeeping through.
@@ -24,20 +30,25 @@ const CONTEXT: Argument = Argument {
                 "attempt" => "must be an integer from 1",
                 "deadline_ms" => "must be Unix epoch milliseconds",
                 "timeout_ms" => "must be a non-negative integer",
+                "latest_attempt_id" => "must be an attempt id: 1 to 128 letters, digits, _ or -",
                 _ => return None,
             }
             .into(),
         )
     },
     item: "context field",
-    unknown: "the fields are attempt, deadline_ms and timeout_ms",
+    unknown: "the fields are attempt, deadline_ms, timeout_ms and latest_attempt_id",
 };
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Context {
     pub attempt: u64,
     pub deadline: Instant,
+    pub latest_attempt_id: Option<String>,
 }
+
+/// An attempt id is Plaid's `idv_…`: short and plain, so it may appear in logs as it is.
+const MAX_ATTEMPT_ID_CHARS: usize = 128;
 
 impl Context {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, Error> {
@@ -55,10 +66,18 @@ impl Context {
         if let Some(ms) = document.timeout_ms {
             budget = budget.min(Duration::from_millis(ms));
         }
-        Ok(Context { attempt, deadline: started + budget })
+        if document.latest_attempt_id.as_deref().is_some_and(|id| !is_attempt_id(id)) {
+            return Err(CONTEXT.field_error("latest_attempt_id"));
+        }
+        Ok(Context { attempt, deadline: started + budget, latest_attempt_id: document.latest_attempt_id })
     }
 
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
+}
+
+fn is_attempt_id(id: &str) -> bool {
+    (1..=MAX_ATTEMPT_ID_CHARS).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

@@ -34,6 +34,7 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     let started = Instant::now();
     let (mut result, secrets) = run(input, &settings, &context);
     result.output.attempt = context.attempt;
+    result.output.latest_attempt_id = latest_attempt_id(&result, &context);
     result.output.elapsed_ms = started.elapsed().as_millis() as u64;
     // The secret never reaches the output through any path: free text (network errors, reasons,
     // logs) is scrubbed, and the request echo was masked when it was built.
@@ -207,7 +208,7 @@ impl Call<'_> {
             Reconciled::Found { attempt, list_request_id } => {
                 return found(why, received, attempt, list_request_id, logs)
             }
-            Reconciled::NotCreated { list_request_id } => {
+            Reconciled::NotCreated { list_request_id, latest } => {
                 let mut r = if accepted {
                     unknown_terminal(format!(
                         "outcome unknown: {why}; Plaid accepted the retry but /identity_verification/list does not \
@@ -222,15 +223,35 @@ impl Call<'_> {
                     )
                 };
                 r.output.reconciliation = Some(Reconciliation { found: None, list_request_id, why: None });
+                r.output.latest_attempt_id = latest;
                 r
             }
-            Reconciled::Unknown(detail) => unknown_terminal(format!(
-                "outcome unknown: {why}; {detail}. Plaid may have opened a billed session: check \
-                 /identity_verification/list or the Dashboard before retrying"
-            )),
+            Reconciled::Unknown { detail, latest } => {
+                let mut r = unknown_terminal(format!(
+                    "outcome unknown: {why}; {detail}. Plaid may have opened a billed session: check \
+                     /identity_verification/list or the Dashboard before retrying"
+                ));
+                r.output.latest_attempt_id = latest;
+                r
+            }
         };
         r.output.reconciled = Some(false);
         r
+    }
+}
+
+/// The newest attempt of the input's user and template this call knows of, for the engine to hand
+/// the next execute for that user (context `latest_attempt_id`): the attempt it created, else the
+/// newest one reconciliation listed, else the one the engine named.
+fn latest_attempt_id(result: &TaskResult, context: &Context) -> Option<String> {
+    let created = || {
+        let body = &result.output.response.as_ref()?.body;
+        body.get("id").and_then(Value::as_str).map(str::to_owned)
+    };
+    match result.status {
+        _ if result.output.latest_attempt_id.is_some() => result.output.latest_attempt_id.clone(),
+        Status::Completed => created().or_else(|| context.latest_attempt_id.clone()),
+        _ => context.latest_attempt_id.clone(),
     }
 }
 

@@ -10,12 +10,19 @@
 //! that does not follow the latest earlier one: someone else retried the same user at the same
 //! time and we cannot tell which is ours.
 //!
-//! Limits: `created_at` and `Date` have one-second resolution, so an attempt someone else opened
-//! within `TOLERANCE_SECONDS` before our request counts as a candidate (then: ambiguous, never
-//! silently wrong). An attempt that shows up in the list only after our last look is missed;
-//! the engine's retry would then open a second session.
+//! Limits: `created_at` and `Date` have one-second resolution, so an attempt opened within
+//! `TOLERANCE_SECONDS` before our request counts as a candidate (then: ambiguous, never silently
+//! wrong), unless the engine's context names it (`latest_attempt_id`): that attempt and the chain
+//! it follows existed before this call, so they are never ours. That clears the common case, the
+//! same engine retrying one user seconds after its last retry; a retry by someone else the engine
+//! never heard of still makes the answer ambiguous. An attempt that shows up in the list only
+//! after our last look is missed; the engine's retry would then open a second session.
 
-use std::{thread, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    thread,
+    time::Duration,
+};
 
 use serde_json::{Map, Value};
 
@@ -42,10 +49,10 @@ const TOLERANCE_WITHOUT_DATE_SECONDS: i64 = 5;
 pub enum Reconciled {
     /// Plaid shows the attempt this call created.
     Found { attempt: Map<String, Value>, list_request_id: Option<String> },
-    /// Plaid shows no new attempt: safe to send again.
-    NotCreated { list_request_id: Option<String> },
-    /// We could not tell: do not re-send blindly.
-    Unknown(String),
+    /// Plaid shows no new attempt: safe to send again. `latest`: the newest attempt listed.
+    NotCreated { list_request_id: Option<String>, latest: Option<String> },
+    /// We could not tell: do not re-send blindly. `latest`: the newest attempt listed, if any.
+    Unknown { detail: String, latest: Option<String> },
 }
 
 struct Listing {
@@ -63,10 +70,11 @@ pub fn run(
     context: &Context,
     logs: &mut Vec<String>,
 ) -> Reconciled {
+    let unknown = |detail: String, latest: Option<String>| Reconciled::Unknown { detail, latest };
     for round in 1..=ROUNDS {
         let listing = match list(settings, credentials, input, context) {
             Ok(l) => l,
-            Err(why) => return Reconciled::Unknown(format!("reconciliation failed: {why}")),
+            Err(why) => return unknown(format!("reconciliation failed: {why}"), None),
         };
         let (skew, tolerance) = match listing.skew_seconds {
             Some(s) => (s, TOLERANCE_SECONDS),
@@ -77,42 +85,92 @@ pub fn run(
             a.get("created_at").and_then(Value::as_str).and_then(clock::parse_rfc3339)
         };
         let is_retry = |a: &Map<String, Value>| a.get("previous_attempt_id").is_some_and(Value::is_string);
-        let (new, earlier): (Vec<_>, Vec<_>) =
-            listing.attempts.iter().partition(|a| created(a).is_some_and(|t| t >= since) && is_retry(a));
+        let known = context.latest_attempt_id.as_deref();
+        let before_us = known.map(|k| chain(&listing.attempts, k)).unwrap_or_default();
+        if let (Some(k), true) = (known, before_us.is_empty()) {
+            logs.push(format!("the engine's latest attempt {k} is not listed; not used"));
+        }
+        let (new, earlier): (Vec<_>, Vec<_>) = listing.attempts.iter().partition(|a| {
+            created(a).is_some_and(|t| t >= since) && is_retry(a) && !before_us.contains(attempt_id(a))
+        });
         logs.push(format!(
-            "reconcile round {round}: {} attempts listed, {} created since the request left (clock skew {skew} s)",
+            "reconcile round {round}: {} attempts listed, {} created since the request left (clock skew {skew} s{})",
             listing.attempts.len(),
-            new.len()
+            new.len(),
+            if before_us.is_empty() { String::new() } else { format!(", {} known to precede it", before_us.len()) }
         ));
+        let latest = newest(&listing.attempts);
         match new.as_slice() {
             [] if round < ROUNDS && context.remaining() > ROUND_GAP * 2 => thread::sleep(ROUND_GAP),
-            [] => return Reconciled::NotCreated { list_request_id: listing.request_id },
+            [] => return Reconciled::NotCreated { list_request_id: listing.request_id, latest },
             [ours] => {
                 let latest_earlier =
                     earlier.iter().filter_map(|a| Some((created(a)?, a))).max_by_key(|(t, _)| *t);
                 let follows = match latest_earlier {
+                    // The engine's latest attempt is certain to precede ours; created_at ties are not.
+                    _ if known.is_some_and(|k| !before_us.is_empty() && previous(ours) == Some(k)) => true,
                     Some((_, prev)) => prev.get("id") == ours.get("previous_attempt_id"),
                     None => true, // the earlier attempt is not listed (paging cap): nothing contradicts
                 };
                 if !follows {
-                    return Reconciled::Unknown(format!(
-                        "attempt {} appeared but does not follow the latest earlier attempt; another client may have retried this user",
-                        id(ours)
-                    ));
+                    return unknown(
+                        format!(
+                            "attempt {} appeared but does not follow the latest earlier attempt; another client may have retried this user",
+                            id(ours)
+                        ),
+                        latest,
+                    );
                 }
                 return Reconciled::Found { attempt: (*ours).clone(), list_request_id: listing.request_id };
             }
             several => {
                 let ids: Vec<String> = several.iter().map(|a| id(a)).collect();
-                return Reconciled::Unknown(format!(
-                    "{} attempts appeared since the request left ({}); cannot tell which one this call created",
-                    ids.len(),
-                    ids.join(", ")
-                ));
+                return unknown(
+                    format!(
+                        "{} attempts appeared since the request left ({}); cannot tell which one this call created",
+                        ids.len(),
+                        ids.join(", ")
+                    ),
+                    latest,
+                );
             }
         }
     }
-    Reconciled::Unknown("reconciliation ended without an answer".into())
+    unknown("reconciliation ended without an answer".into(), None)
+}
+
+fn attempt_id(attempt: &Map<String, Value>) -> &str {
+    attempt.get("id").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn previous(attempt: &Map<String, Value>) -> Option<&str> {
+    attempt.get("previous_attempt_id").and_then(Value::as_str)
+}
+
+/// The attempt `known` and every listed attempt it follows, by `previous_attempt_id`; empty when
+/// `known` is not listed.
+fn chain<'a>(attempts: &'a [Map<String, Value>], known: &'a str) -> HashSet<&'a str> {
+    let by_id: HashMap<&str, &Map<String, Value>> = attempts.iter().map(|a| (attempt_id(a), a)).collect();
+    let mut ids = HashSet::new();
+    let mut next = Some(known);
+    while let Some((at, attempt)) = next.and_then(|at| Some((at, *by_id.get(at)?))) {
+        if !ids.insert(at) {
+            break; // a cycle: Plaid never lists one, but a hostile list must not spin
+        }
+        next = previous(attempt);
+    }
+    ids
+}
+
+/// The newest listed attempt: the one no other listed attempt follows, the latest created if
+/// several are.
+fn newest(attempts: &[Map<String, Value>]) -> Option<String> {
+    let followed: HashSet<&str> = attempts.iter().filter_map(previous).collect();
+    attempts
+        .iter()
+        .filter(|a| !attempt_id(a).is_empty() && !followed.contains(attempt_id(a)))
+        .max_by_key(|a| a.get("created_at").and_then(Value::as_str).and_then(clock::parse_rfc3339))
+        .map(|a| attempt_id(a).to_owned())
 }
 
 fn id(attempt: &Map<String, Value>) -> String {
