@@ -19,9 +19,15 @@ const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 pub const DEFAULT_CONNECTION_TIMEOUT_SECONDS: f64 = 5.0;
 pub const DEFAULT_READ_TIMEOUT_SECONDS: f64 = 10.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
-const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (1024, 16 * 1024 * 1024);
-const CONNECTION_TIMEOUT_MAX_SECONDS: f64 = 60.0;
-const READ_TIMEOUT_MAX_SECONDS: f64 = 300.0;
+/// A retry answer is a few kilobytes (2.7 KB with every user field), more with Plaid's documentary
+/// and selfie details: a cap below 64 KiB would turn real successes into oversized answers, each an
+/// unknown outcome and an extra `/list` call. Tests exercise the cap with bodies above it.
+const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (64 * 1024, 16 * 1024 * 1024);
+/// A connect timeout has no floor: a connection that fails sent nothing and is simply retried.
+const CONNECTION_TIMEOUT_RANGE_SECONDS: (f64, f64) = (0.0, 60.0);
+/// The same mistake as a tiny body cap: a read timeout shorter than Plaid takes to answer turns
+/// successes into unknown outcomes, each a `/list` call (read with the same timeout).
+const READ_TIMEOUT_RANGE_SECONDS: (f64, f64) = (1.0, 300.0);
 const CREDENTIAL_MAX_LEN: usize = 256;
 const ALLOWED_HOSTS_MAX: usize = 32;
 const HOST_MAX_LEN: usize = 253;
@@ -118,16 +124,20 @@ fn expect(path: &str) -> Option<String> {
             format!("must be 1 to {CREDENTIAL_MAX_LEN} visible ASCII characters (value not shown)")
         }
         "plaid_version" => "must be a date like \"2020-09-14\"".into(),
-        "connection_timeout_seconds" => seconds(CONNECTION_TIMEOUT_MAX_SECONDS),
-        "read_timeout_seconds" => seconds(READ_TIMEOUT_MAX_SECONDS),
+        "connection_timeout_seconds" => seconds(CONNECTION_TIMEOUT_RANGE_SECONDS),
+        "read_timeout_seconds" => seconds(READ_TIMEOUT_RANGE_SECONDS),
         "max_response_bytes" => format!("must be an integer from {min_bytes} to {max_bytes}"),
         "reconcile_unknown_outcomes" => "must be true or false".into(),
         _ => return None,
     })
 }
 
-fn seconds(max: f64) -> String {
-    format!("must be a number of seconds above 0 and at most {max}")
+fn seconds((min, max): (f64, f64)) -> String {
+    if min > 0.0 {
+        format!("must be a number of seconds from {min} to {max}")
+    } else {
+        format!("must be a number of seconds above 0 and at most {max}")
+    }
 }
 
 impl Settings {
@@ -147,8 +157,10 @@ impl Settings {
             }
             v => Ok(v),
         };
-        let timeout = |key: &str, value: Option<f64>, default: f64, max: f64| match value.unwrap_or(default) {
-            s if s > 0.0 && s <= max => Ok(Duration::from_secs_f64(s)),
+        let timeout = |key: &str, value: Option<f64>, default: f64, (min, max): (f64, f64)| match value
+            .unwrap_or(default)
+        {
+            s if s > 0.0 && s >= min && s <= max => Ok(Duration::from_secs_f64(s)),
             _ => Err(bad(key)),
         };
         let plaid_version = d.plaid_version.unwrap_or_else(|| PLAID_VERSION.to_owned());
@@ -181,13 +193,13 @@ impl Settings {
                 "connection_timeout_seconds",
                 d.connection_timeout_seconds,
                 DEFAULT_CONNECTION_TIMEOUT_SECONDS,
-                CONNECTION_TIMEOUT_MAX_SECONDS,
+                CONNECTION_TIMEOUT_RANGE_SECONDS,
             )?,
             read_timeout: timeout(
                 "read_timeout_seconds",
                 d.read_timeout_seconds,
                 DEFAULT_READ_TIMEOUT_SECONDS,
-                READ_TIMEOUT_MAX_SECONDS,
+                READ_TIMEOUT_RANGE_SECONDS,
             )?,
             max_response_bytes,
             reconcile_unknown_outcomes: d.reconcile_unknown_outcomes.unwrap_or(true),
@@ -365,11 +377,14 @@ mod tests {
             (json!({"connection_timeout_seconds": -1}), false),
             (json!({"connection_timeout_seconds": "5"}), false),
             (json!({"read_timeout_seconds": 300}), true),
+            (json!({"read_timeout_seconds": 1}), true),
+            (json!({"read_timeout_seconds": 0.999}), false),
             (json!({"read_timeout_seconds": 301}), false),
-            (json!({"max_response_bytes": 1024}), true),
-            (json!({"max_response_bytes": 1024.0}), true),
-            (json!({"max_response_bytes": 1024.5}), false),
-            (json!({"max_response_bytes": 1023}), false),
+            (json!({"max_response_bytes": 65536}), true),
+            (json!({"max_response_bytes": 65536.0}), true),
+            (json!({"max_response_bytes": 65536.5}), false),
+            (json!({"max_response_bytes": 65535}), false),
+            (json!({"max_response_bytes": 1024}), false),
             (json!({"max_response_bytes": 16_777_216}), true),
             (json!({"max_response_bytes": 16_777_217}), false),
             (json!({"max_response_bytes": "1024"}), false),
@@ -401,7 +416,11 @@ mod tests {
     fn ranges_are_enforced() {
         assert!(parse(json!({"max_response_bytes": 10})).is_err());
         assert!(parse(json!({"connection_timeout_seconds": 0})).is_err());
-        assert!(parse(json!({"read_timeout_seconds": 0.5})).is_ok());
+        assert!(parse(json!({"read_timeout_seconds": 0.5})).is_err());
+        assert!(parse(json!({"read_timeout_seconds": 1})).is_ok());
+        assert!(parse(json!({"connection_timeout_seconds": 0.5})).is_ok());
+        assert!(parse(json!({"max_response_bytes": 65535})).is_err());
+        assert_eq!(parse(json!({"max_response_bytes": 65536})).unwrap().max_response_bytes, 65536);
         assert!(parse(json!({"plaid_version": "2020-9-14"})).is_err());
         assert!(parse(json!({"allowed_hosts": ["https://x"]})).is_err());
     }

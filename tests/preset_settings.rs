@@ -115,3 +115,29 @@ fn settings_schema_and_parser_agree() {
     assert_eq!(properties["read_timeout_seconds"]["default"], 10);
     assert_eq!(properties["reconcile_unknown_outcomes"]["default"], true);
 }
+
+/// Issue 13: `max_response_bytes` could be 1 KiB, below a real answer (2.7 KB), turning every
+/// success into an oversized answer and an extra `/list` call. The schema's bounds are the
+/// parser's, and the lowest leaves a real answer room many times over.
+#[test]
+fn max_response_bytes_cannot_be_set_below_a_real_answer() {
+    let schema: Value = serde_json::from_str(&plugin().settings_schema().unwrap()).unwrap();
+    let cap = &schema["properties"]["max_response_bytes"];
+    let (min, max) = (cap["minimum"].as_u64().unwrap(), cap["maximum"].as_u64().unwrap());
+    assert!(min >= 64 * 1024, "minimum {min}");
+    let parses = |n: u64| plugin().execute("{}", &json!({"max_response_bytes": n}).to_string(), "{}").is_ok();
+    assert!(parses(min) && parses(max), "the schema's bounds are accepted");
+    assert!(!parses(min - 1) && !parses(max + 1), "and nothing past them");
+}
+
+/// The same mistake for the read timeout: one shorter than Plaid takes to answer made successes
+/// unknown outcomes. The schema's floor is the parser's.
+#[test]
+fn read_timeout_cannot_be_set_below_a_second() {
+    let schema: Value = serde_json::from_str(&plugin().settings_schema().unwrap()).unwrap();
+    let min = schema["properties"]["read_timeout_seconds"]["minimum"].as_f64().unwrap();
+    assert_eq!(min, 1.0);
+    let parses =
+        |s: f64| plugin().execute("{}", &json!({"read_timeout_seconds": s}).to_string(), "{}").is_ok();
+    assert!(parses(min) && !parses(min - 0.001) && !parses(0.05));
+}

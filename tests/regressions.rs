@@ -51,16 +51,19 @@ fn execute_refuses_what_validate_refuses_and_sends_nothing() {
 
 /// host-sim/tests/faults.rs (chaos): with `max_response_bytes` set low for the retry's answer,
 /// `/list` pages of a user with a few attempts were over the same cap, so every unknown outcome
-/// ended terminal ("reconciliation failed"). List pages are now read up to at least 1 MiB.
+/// ended terminal ("reconciliation failed"). List pages are now read up to at least 1 MiB. At the
+/// lowest cap (64 KiB since issue 13) that takes a user with many attempts.
 #[test]
 fn a_low_body_cap_does_not_make_reconciliation_fail() {
     use std::time::{Duration, SystemTime};
+    const CAP: u64 = 65536;
+    const OLD: usize = 400;
     let hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let server = Server::start(move |request| {
         if request.path.ends_with("/retry") {
             return Reply::Close; // the attempt exists, its answer never came
         }
-        let mut attempts: Vec<Value> = (0..6)
+        let mut attempts: Vec<Value> = (0..OLD)
             .map(|i| {
                 attempt(
                     &format!("idv_old{i}"),
@@ -69,13 +72,12 @@ fn a_low_body_cap_does_not_make_reconciliation_fail() {
                 )
             })
             .collect();
-        attempts.push(attempt("idv_ours", Some("idv_old5"), SystemTime::now()));
-        Reply::json(
-            200,
-            &json!({"identity_verifications": attempts, "next_cursor": null, "request_id": "req-list"}),
-        )
+        attempts.push(attempt("idv_ours", Some(&format!("idv_old{}", OLD - 1)), SystemTime::now()));
+        let page = json!({"identity_verifications": attempts, "next_cursor": null, "request_id": "req-list"});
+        assert!(page.to_string().len() > CAP as usize, "the page is over the retry's cap");
+        Reply::json(200, &page)
     });
-    let r = execute(&canary_input(), &settings(&server.url(), json!({"max_response_bytes": 1024})), &ctx());
+    let r = execute(&canary_input(), &settings(&server.url(), json!({"max_response_bytes": CAP})), &ctx());
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["output"]["reconciled"], true, "{r}");
     assert_eq!(r["output"]["response"]["body"]["id"], "idv_ours", "{r}");

@@ -318,7 +318,7 @@ fn matrix() -> Vec<Case> {
         },
         Case {
             name: "body over the size cap",
-            fault: sim("oversize=16384"),
+            fault: sim("oversize=131072"),
             status: "COMPLETED",
             check: |r| {
                 reconciled(r);
@@ -417,7 +417,7 @@ fn task_settings(url: &str) -> String {
     settings(
         url,
         json!({"read_timeout_seconds": READ_TIMEOUT.as_secs(), "connection_timeout_seconds": 1,
-               "max_response_bytes": 8192}),
+               "max_response_bytes": 65536}),
     )
 }
 
@@ -555,7 +555,7 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
         "html502",
         "status=503",
         "latency=3s",
-        "oversize=16384",
+        "oversize=131072",
     ]
     .into_iter()
     .map(|f| Action::Forward(Some(f)))
