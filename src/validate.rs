@@ -11,36 +11,11 @@ mod warnings;
 
 use std::sync::LazyLock;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::schema;
 
-/// Inputs above this size are refused before parsing: a request body is a few kilobytes.
-pub const MAX_INPUT_BYTES: usize = 1 << 20;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub valid: bool,
-    pub errors: Vec<Issue>,
-    pub warnings: Vec<Issue>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Issue {
-    /// The JSON pointer of the field to fix; for a missing or unknown field, that field's own.
-    pub path: String,
-    /// One sentence for a person. Never carries a value from the input.
-    pub message: String,
-    /// A machine keyword: `required`, `unknown_field`, `enum`, `pattern`, `format`, ...
-    pub rule: String,
-}
-
-impl Issue {
-    pub(crate) fn new(path: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
-        Issue { path: path.into(), message: message.into(), rule: rule.to_owned() }
-    }
-}
+pub use plaid_idv_retry_interface::{Issue, Report, MAX_INPUT_BYTES};
 
 /// The embedded input schema, compiled for 2020-12 with `format` asserted (jsonschema only
 /// asserts formats by default for drafts 4 to 7).
@@ -82,7 +57,7 @@ fn tidy(issues: &mut Vec<Issue>) {
 pub fn report_json(text: &str) -> String {
     let report = match parse(text) {
         Ok(input) => check(&input),
-        Err(issue) => Report { valid: false, errors: vec![issue], warnings: Vec::new() },
+        Err(issue) => Report::stopped(issue),
     };
     serde_json::to_string(&report).unwrap_or_else(|_| {
         // Unreachable in practice (plain strings and bools); still never a panic across the FFI.
@@ -94,19 +69,11 @@ pub fn report_json(text: &str) -> String {
 /// with this too, so the two never disagree about an input.
 pub(crate) fn parse(text: &str) -> Result<Value, Issue> {
     if text.len() > MAX_INPUT_BYTES {
-        return Err(Issue::new(
-            "",
-            "max_size",
-            format!(
-                "The input is {} bytes; at most {MAX_INPUT_BYTES} bytes (1 MiB) are accepted.",
-                text.len()
-            ),
-        ));
+        return Err(Issue::too_big(text.len()));
     }
     // serde_json's syntax messages name the problem and its line and column, never the text, and
     // its recursion limit (128) keeps a hostile `[[[[...` short.
-    serde_json::from_str(text)
-        .map_err(|e| Issue::new("", "json_syntax", format!("The input is not valid JSON: {e}.")))
+    serde_json::from_str(text).map_err(Issue::json_syntax)
 }
 
 #[cfg(test)]

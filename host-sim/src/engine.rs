@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::{
     error::Failure,
     latest_attempts::{LatestAttempts, User},
+    task_input::TaskInput,
 };
 
 /// What an engine allows one task (an `execute` call) before it gives up on the plugin.
@@ -113,6 +114,24 @@ pub fn run_task(
         }
         thread::sleep(policy.delay(attempt, result.retry_after_seconds));
         attempt += 1;
+    }
+}
+
+/// Runs a task input to its end: text through `run_task`; bytes that cannot be JSON text are
+/// refused the way `execute` refuses malformed JSON (terminal after one attempt, nothing sent).
+pub fn run_input(
+    plugin: &Plugin,
+    input: &TaskInput,
+    settings: &str,
+    policy: RetryPolicy,
+    task_timeout: Duration,
+    latest: &LatestAttempts,
+) -> Result<Outcome, Failure> {
+    match input {
+        TaskInput::Text(text) => run_task(plugin, text, settings, policy, task_timeout, latest),
+        TaskInput::NotJson(report) => {
+            Ok(Outcome { result: TaskInput::refused(report, 1), attempts: 1, latencies: Vec::new() })
+        }
     }
 }
 

@@ -1,29 +1,18 @@
 //! Reading a command's input and printing the plugin's documents.
 
-use std::{io::Read, path::Path};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::error::Failure;
 
-/// Reads a file, or standard input for `-`.
-pub fn read_input(file: &str) -> Result<String, Failure> {
-    let mut text = String::new();
-    let result = if file == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(Path::new(file)).map(|t| text = t)
-    };
-    result.map_err(|e| Failure::usage(format!("cannot read {file}: {e}")))?;
-    Ok(text)
-}
-
 /// A file that must hold a JSON object. serde's message gives the position, never the text:
-/// the file may hold a secret.
+/// the file may hold a secret. Read as bytes: a file that is not UTF-8 is malformed JSON (serde
+/// says where), not an unreadable file.
 pub fn read_object(path: &Path) -> Result<Map<String, Value>, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    match serde_json::from_str(&text) {
+    let bytes =
+        std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Failure::usage(format!("{} must hold a JSON object", path.display()))),
         Err(e) => Err(Failure::usage(format!("{} is not valid JSON ({e})", path.display()))),

@@ -10,6 +10,7 @@
 //! - `histogram`: latencies in constant memory, for the worker loop's summary.
 //! - `latest_attempts`: the newest attempt per user, remembered between tasks for the context.
 //! - `target`: where a task goes (settings, or the embedded simulator).
+//! - `task_input`: an input as read, bytes that are not UTF-8 answered as malformed JSON.
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
 //! - `billed`: a person's confirmation before a Test request opens a session Plaid bills.
 //! - `console`: the catalog, reference and Test request as a web page.
@@ -30,6 +31,7 @@ pub mod locate;
 pub mod run;
 pub mod sandbox;
 pub mod target;
+pub mod task_input;
 pub mod test_request;
 pub mod validate;
 pub mod values;

@@ -28,6 +28,7 @@ use crate::{
     io::parse_answer,
     latest_attempts::LatestAttempts,
     target::{self, TargetArgs},
+    task_input::TaskInput,
 };
 
 #[derive(Args, Debug, Clone)]
@@ -179,7 +180,7 @@ pub fn execute_stream<R: BufRead>(
     seed: impl Fn(&str),
     done: impl Fn(usize, &Outcome) + Sync,
 ) -> Result<Tally, Failure> {
-    let (queue, taken) = mpsc::sync_channel::<(usize, String)>(workers * QUEUED_PER_WORKER);
+    let (queue, taken) = mpsc::sync_channel::<(usize, TaskInput)>(workers * QUEUED_PER_WORKER);
     // Shared by the workers only: when the last one stops, the queue closes and the reader stops.
     let taken = Arc::new(Mutex::new(taken));
     let stop = AtomicBool::new(false);
@@ -198,7 +199,7 @@ pub fn execute_stream<R: BufRead>(
                     while !stop.load(Ordering::Relaxed) {
                         let next = taken.lock().unwrap_or_else(|p| p.into_inner()).recv();
                         let Ok((line, input)) = next else { break };
-                        match engine::run_task(plugin, &input, settings, policy, TASK_TIMEOUT, latest) {
+                        match engine::run_input(plugin, &input, settings, policy, TASK_TIMEOUT, latest) {
                             Ok(outcome) => {
                                 done(line, &outcome);
                                 tally.add(&outcome);
@@ -228,7 +229,7 @@ pub fn execute_stream<R: BufRead>(
 /// Queues each non-blank line with its number in the file, until the end or a stop.
 fn read_lines<R: BufRead>(
     inputs: &mut Inputs<R>,
-    queue: &mpsc::SyncSender<(usize, String)>,
+    queue: &mpsc::SyncSender<(usize, TaskInput)>,
     stop: &AtomicBool,
     seed: &impl Fn(&str),
 ) -> Result<(), Failure> {
@@ -242,15 +243,18 @@ fn read_lines<R: BufRead>(
             Ok(_) => number += 1,
             Err(e) => return Err(Failure::usage(format!("cannot read {}: {e}", inputs.name))),
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Failure::usage(format!("cannot read {}: line {number} is not UTF-8 text", inputs.name))
-        })?;
-        let line = text.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
+        let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        seed(line);
-        if queue.send((number, line.to_owned())).is_err() {
+        // A line that is not UTF-8 is one malformed input (terminal, nothing sent), not a run
+        // that cannot go on.
+        let input = TaskInput::from_bytes(line.to_vec());
+        if let Some(text) = input.text() {
+            seed(text);
+        }
+        if queue.send((number, input)).is_err() {
             // Every worker stopped: one failed, and says why.
             return Ok(());
         }

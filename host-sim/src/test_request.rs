@@ -13,8 +13,9 @@ use crate::{
     engine::{self, TASK_TIMEOUT},
     error::Failure,
     exit::Exit,
-    io::{print_json, read_input},
+    io::print_json,
     target::{self, Target, TargetArgs},
+    task_input::TaskInput,
 };
 
 #[derive(Args, Debug, Clone)]
@@ -34,12 +35,22 @@ pub struct TestRequestArgs {
 }
 
 pub fn run(plugin: &Plugin, args: &TestRequestArgs) -> Result<Exit, Failure> {
-    let input = read_input(&args.file)?;
+    let input = TaskInput::read(&args.file)?;
     let target = target::resolve(&args.target)?;
-    if target.billed() && !args.confirm_billed {
-        billed::confirm(&target.description)?;
-    }
-    let sent = send(plugin, &target, &input)?;
+    let sent = match &input {
+        TaskInput::Text(input) => {
+            if target.billed() && !args.confirm_billed {
+                billed::confirm(&target.description)?;
+            }
+            send(plugin, &target, input)?
+        }
+        // Refused as execute refuses malformed JSON: nothing is sent, so nothing to confirm.
+        TaskInput::NotJson(report) => {
+            let result = TaskInput::refused(report, 1);
+            let panel = Panel::new(&target, &result, Duration::ZERO);
+            Sent { text: result.to_json(), result, panel }
+        }
+    };
     if args.json {
         print_json(&sent.text)?;
     } else {

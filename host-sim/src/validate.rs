@@ -5,12 +5,15 @@ use plaid_idv_retry_interface::Plugin;
 use crate::{
     error::Failure,
     exit::Exit,
-    io::{parse_answer, print_json, read_input},
+    io::{parse_answer, print_json},
+    task_input::TaskInput,
 };
 
 pub fn run(plugin: &Plugin, file: &str) -> Result<Exit, Failure> {
-    let input = read_input(file)?;
-    let report = plugin.validate(&input)?;
+    let report = match TaskInput::read(file)? {
+        TaskInput::Text(input) => plugin.validate(&input)?,
+        TaskInput::NotJson(report) => serde_json::to_string(&report).unwrap_or_default(),
+    };
     let valid = parse_answer(&report, "a report")?["valid"] == true;
     print_json(&report)?;
     Ok(if valid { Exit::Success } else { Exit::Incomplete })

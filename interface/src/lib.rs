@@ -10,7 +10,8 @@
 //!   the file.
 //! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
 //!   [`TaskStatus`], the [`Context`] it is given, [`Environment`], the preset's [`Dialect`] and
-//!   [`PresetOptions`], and [`personal`], the personal-data keys and their mask.
+//!   [`PresetOptions`], [`personal`], the personal-data keys and their mask, and the validation
+//!   [`Report`] of an input, which a host answers itself for bytes that cannot cross the ABI.
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -33,6 +34,7 @@ pub mod personal;
 mod preset;
 mod status;
 mod task_result;
+mod validation;
 
 pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
 pub use context::Context;
@@ -43,3 +45,4 @@ pub use personal::mask_personal;
 pub use preset::{Dialect, PresetOptions};
 pub use status::TaskStatus;
 pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};
+pub use validation::{Issue, Report, MAX_INPUT_BYTES};

@@ -51,27 +51,11 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
     // is never sent.
     let input: Value = match validate::parse(input_text) {
         Ok(v) => v,
-        Err(issue) => {
-            let why =
-                format!("the input is invalid ({}); nothing was sent", issue.message.trim_end_matches('.'));
-            let mut r = TaskResult::new(Status::FailedWithTerminalError, Some(why));
-            let report = validate::Report { valid: false, errors: vec![issue], warnings: Vec::new() };
-            r.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
-            return (r, Vec::new());
-        }
+        Err(issue) => return (TaskResult::invalid_input(&validate::Report::stopped(issue)), Vec::new()),
     };
     let report = validate::check(&input);
     if !report.valid {
-        let mut r = TaskResult::new(
-            Status::FailedWithTerminalError,
-            Some(format!(
-                "the input is invalid ({} error{}, see output.validation); nothing was sent",
-                report.errors.len(),
-                if report.errors.len() == 1 { "" } else { "s" }
-            )),
-        );
-        r.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
-        return (r, Vec::new());
+        return (TaskResult::invalid_input(&report), Vec::new());
     }
     let Some(credentials) = Credentials::resolve(settings, &input) else {
         let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
