@@ -45,7 +45,7 @@ pub fn context(attempt: u32, timeout: Duration) -> String {
     let deadline = SystemTime::now() + timeout;
     let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let deadline_ms = i64::try_from(deadline_ms).unwrap_or(i64::MAX);
-    Context { attempt: Some(attempt.into()), deadline_ms: Some(deadline_ms), timeout_ms: None }.to_json()
+    Context { attempt: Some(attempt.into()), deadline_ms: Some(deadline_ms), ..Context::default() }.to_json()
 }
 
 /// The task result `execute` answered. serde's message is cut to its position: it could quote

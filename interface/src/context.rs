@@ -14,6 +14,10 @@ pub struct Context {
     /// The same as a duration from now; with both, the earlier wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// An earlier attempt may have sent the retry at or after this Unix epoch millisecond and died
+    /// without its answer (a killed worker): `execute` asks Plaid's list before it sends again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_outcome_since_ms: Option<i64>,
 }
 
 impl Context {

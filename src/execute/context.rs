@@ -4,6 +4,10 @@
 //! - `attempt`: 1 for the first try, counted by the engine; reported back in the output and logs.
 //! - `deadline_ms`: Unix epoch milliseconds by which execute must have returned.
 //! - `timeout_ms`: the same as a duration from now; with both, the earlier wins.
+//! - `unknown_outcome_since_ms`: an earlier attempt of this task may have sent the retry at or
+//!   after this Unix epoch millisecond and never learned what came of it (its worker died
+//!   mid-call). Execute then asks Plaid first, as reconciliation does, and sends only if nothing
+//!   was created: an engine that moves a dead worker's task elsewhere does not bill twice.
 //!
 //! Without either, the budget is the time the call and one reconciliation may take at their
 //! timeouts. Other keys are ignored, so an engine may pass its own bookkeeping through.
@@ -24,19 +28,21 @@ const CONTEXT: Argument = Argument {
                 "attempt" => "must be an integer from 1",
                 "deadline_ms" => "must be Unix epoch milliseconds",
                 "timeout_ms" => "must be a non-negative integer",
+                "unknown_outcome_since_ms" => "must be Unix epoch milliseconds",
                 _ => return None,
             }
             .into(),
         )
     },
     item: "context field",
-    unknown: "the fields are attempt, deadline_ms and timeout_ms",
+    unknown: "the fields are attempt, deadline_ms, timeout_ms and unknown_outcome_since_ms",
 };
 
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     pub attempt: u64,
     pub deadline: Instant,
+    pub unknown_outcome_since_ms: Option<i64>,
 }
 
 impl Context {
@@ -55,7 +61,11 @@ impl Context {
         if let Some(ms) = document.timeout_ms {
             budget = budget.min(Duration::from_millis(ms));
         }
-        Ok(Context { attempt, deadline: started + budget })
+        Ok(Context {
+            attempt,
+            deadline: started + budget,
+            unknown_outcome_since_ms: document.unknown_outcome_since_ms,
+        })
     }
 
     pub fn remaining(&self) -> Duration {
