@@ -1,4 +1,4 @@
-//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in two dialects.
+//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in three dialects.
 //!
 //! - `seed`: the seed host's task JSON (`"type": "Http"`, `httpRequest`, `retry`, timeouts,
 //!   `credentials`). Task inputs are mapped into the body with `${workflow.input.<field>}`
@@ -6,6 +6,7 @@
 //!   input); credentials are `${secrets.<name>}` references to the host's secret store.
 //! - `conductor`: a Conductor `HTTP` task (`inputParameters.http_request`) plus its task
 //!   definition; credentials are `${workflow.secrets.<name>}` references.
+//! - `temporal`: the activity options and task-queue rate limit `plaid-idv-temporal` applies.
 //!
 //! Credentials are never values here. The retry policy is deliberately small: each successful
 //! retry opens a billed session, and only failures that created nothing should be retried at all
@@ -54,6 +55,7 @@ pub fn settings_preset(options: &str) -> Result<String, Error> {
     let preset = match dialect {
         Dialect::Seed => seed(environment),
         Dialect::Conductor => conductor(environment),
+        Dialect::Temporal => temporal(environment),
     };
     Ok(preset.to_string())
 }
@@ -167,6 +169,37 @@ fn conductor(environment: Environment) -> Value {
 pub fn options() -> Value {
     json!({"environment": Environment::ALL, "dialect": Dialect::ALL})
 }
+
+/// What a Temporal worker (`plaid-idv-temporal`) applies: the activity's options and the task
+/// queue's rate limit, in Temporal's own names (durations as protobuf JSON, `"2s"`). Temporal
+/// has no HTTP task: the worker runs this plugin's `execute` as the activity, so there is no
+/// request template and no credential reference; the worker holds the settings itself.
+fn temporal(environment: Environment) -> Value {
+    let seconds = |s: u64| format!("{s}s");
+    json!({
+        "activityType": TASK_ID,
+        "activityOptions": {
+            "startToCloseTimeout": seconds(TASK_TIMEOUT_SECONDS),
+            // A killed worker's activity moves on after this, not after the whole timeout.
+            "heartbeatTimeout": seconds(HEARTBEAT_TIMEOUT_SECONDS),
+            "retryPolicy": {
+                "initialInterval": seconds(RETRY_INTERVAL_SECONDS),
+                "backoffCoefficient": BACKOFF_RATE,
+                // Plaid's limits are per minute: waiting longer never helps.
+                "maximumInterval": "60s",
+                "maximumAttempts": MAX_ATTEMPTS,
+                // The failure type the worker gives a terminal task result (and a plugin error):
+                // never retried, even by a policy edited to retry everything else.
+                "nonRetryableErrorTypes": ["FAILED_WITH_TERMINAL_ERROR", "PLUGIN_ERROR"],
+            },
+        },
+        // Temporal's task-queue limit is per second and shared by every worker on the queue.
+        "taskQueueActivitiesPerSecond": requests_per_minute(environment) as f64 / 60.0,
+    })
+}
+
+/// Long enough for a busy machine's heartbeats to arrive; short next to the task timeout.
+const HEARTBEAT_TIMEOUT_SECONDS: u64 = 10;
 
 #[cfg(test)]
 mod tests {

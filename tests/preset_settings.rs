@@ -75,6 +75,29 @@ fn conductor_preset_has_the_task_and_its_definition() {
 }
 
 #[test]
+fn temporal_preset_is_the_policy_the_worker_applies() {
+    let sandbox = preset(json!({"dialect": "temporal"}));
+    let options = &sandbox["activityOptions"];
+    assert_eq!(sandbox["activityType"], "plaid.identity_verification.retry", "the manifest's task id");
+    assert_eq!(options["startToCloseTimeout"], "40s");
+    let heartbeat: f64 = options["heartbeatTimeout"].as_str().unwrap().trim_end_matches('s').parse().unwrap();
+    assert!((1.0..40.0).contains(&heartbeat), "a dead worker's task moves before the timeout");
+    let retry = &options["retryPolicy"];
+    assert!(retry["maximumAttempts"].as_u64().unwrap() <= 3, "each retry can be a billed session");
+    assert_eq!(retry["initialInterval"], "2s");
+    assert_eq!(retry["backoffCoefficient"], 2.0);
+    let never: Vec<&str> =
+        retry["nonRetryableErrorTypes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(never.contains(&"FAILED_WITH_TERMINAL_ERROR"), "{never:?}");
+    // Per second, for the whole task queue: under Plaid's per-minute limits.
+    assert!(sandbox["taskQueueActivitiesPerSecond"].as_f64().unwrap() * 60.0 <= 60.0);
+    let production = preset(json!({"dialect": "temporal", "environment": "production"}));
+    let per_minute = production["taskQueueActivitiesPerSecond"].as_f64().unwrap() * 60.0;
+    assert!(per_minute > 60.0 && per_minute <= 120.0, "{per_minute}");
+    assert!(!production.to_string().contains("${"), "the worker holds the settings: no references");
+}
+
+#[test]
 fn unknown_or_bad_options_are_errors() {
     let p = plugin();
     let e = p.settings_preset(r#"{"env": "sandbox"}"#).unwrap_err();

@@ -53,8 +53,8 @@ pub fn context(attempt: u32, timeout: Duration, latest_attempt_id: Option<&str>)
     Context {
         attempt: Some(attempt.into()),
         deadline_ms: Some(deadline_ms),
-        timeout_ms: None,
         latest_attempt_id: latest_attempt_id.map(str::to_owned),
+        ..Context::default()
     }
     .to_json()
 }

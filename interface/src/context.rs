@@ -19,6 +19,10 @@ pub struct Context {
     /// any attempt it follows, for the one this call created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_attempt_id: Option<String>,
+    /// An earlier attempt may have sent the retry at or after this Unix epoch millisecond and died
+    /// without its answer (a killed worker): `execute` asks Plaid's list before it sends again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_outcome_since_ms: Option<i64>,
 }
 
 impl Context {

@@ -13,6 +13,8 @@ words! {
         Seed = "seed",
         /// A Conductor `HTTP` task and its task definition.
         Conductor = "conductor",
+        /// The activity options and task-queue rate limit of a Temporal worker (`plaid-idv-temporal`).
+        Temporal = "temporal",
     }
 }
 

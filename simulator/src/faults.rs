@@ -22,6 +22,7 @@
 //! | fault | effect |
 //! | --- | --- |
 //! | `status_after_record=N` | answers HTTP N as `status=N` does, though the session exists |
+//! | `retry_after=SECONDS` | adds `Retry-After: SECONDS` to the answer (with `status=429` or `503`) |
 //! | `drop_after_record` | closes the connection without sending a byte |
 //! | `latency=DUR` | holds the response for DUR before sending it |
 //! | `slow_drip=BYTES_PER_SEC` | sends the body at that rate (Content-Length is the full length) |
@@ -62,6 +63,7 @@ pub enum Fault {
     Hang(Duration),
     Truncate,
     Oversize(usize),
+    RetryAfter(u32),
 }
 
 /// Faults that apply to one request together.
@@ -166,6 +168,9 @@ impl FromStr for Fault {
                 None => HANG_DEFAULT,
             }),
             "truncate" => Fault::Truncate,
+            "retry_after" => {
+                Fault::RetryAfter(u32::try_from(number(need()?)?).map_err(|_| bad("the value is too large"))?)
+            }
             "oversize" => {
                 Fault::Oversize(usize::try_from(number(need()?)?).map_err(|_| bad("the size is too large"))?)
             }
@@ -191,6 +196,7 @@ impl fmt::Display for Fault {
             Fault::Hang(d) => write!(f, "hang={}ms", d.as_millis()),
             Fault::Truncate => f.write_str("truncate"),
             Fault::Oversize(n) => write!(f, "oversize={n}"),
+            Fault::RetryAfter(n) => write!(f, "retry_after={n}"),
         }
     }
 }
@@ -388,10 +394,11 @@ mod tests {
     fn parses_and_prints_every_fault() {
         let set: FaultSet =
             "latency=200ms, status=503,status_after_record=500, html502, rate_limit_burst=3, \
-                             drop_after_record, slow_drip=64, hang, hang=2s, truncate, oversize=1048576"
+                             drop_after_record, slow_drip=64, hang, hang=2s, truncate, oversize=1048576, retry_after=3"
                 .parse()
                 .unwrap();
-        assert_eq!(set.0.len(), 11);
+        assert_eq!(set.0.len(), 12);
+        assert_eq!(set.0[11], Fault::RetryAfter(3));
         assert_eq!(set.0[0], Fault::Latency(Duration::from_millis(200)));
         assert_eq!(set.0[7], Fault::Hang(HANG_DEFAULT));
         assert_eq!(set.0[8], Fault::Hang(Duration::from_secs(2)));

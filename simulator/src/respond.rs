@@ -142,5 +142,12 @@ pub(crate) async fn handle(State(sim): State<Arc<Simulator>>, request: Request) 
             _ => {}
         }
     }
-    reply.into_response(Delivery::from_faults(faults))
+    let mut response = reply.into_response(Delivery::from_faults(faults));
+    if let Some(seconds) = faults.iter().find_map(|f| match f {
+        Fault::RetryAfter(n) => Some(*n),
+        _ => None,
+    }) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }

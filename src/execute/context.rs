@@ -10,6 +10,10 @@
 //!   attempt and the ones it follows existed before this call, so reconciliation never takes
 //!   them for the attempt this call created: a retry of the same user seconds after the last one
 //!   is then told apart instead of ending ambiguous. A wrong or stale id costs nothing but that.
+//! - `unknown_outcome_since_ms`: an earlier attempt of this task may have sent the retry at or
+//!   after this Unix epoch millisecond and never learned what came of it (its worker died
+//!   mid-call). Execute then asks Plaid first, as reconciliation does, and sends only if nothing
+//!   was created: an engine that moves a dead worker's task elsewhere does not bill twice.
 //!
 //! Without either, the budget is the time the call and one reconciliation may take at their
 //! timeouts. Other keys are ignored, so an engine may pass its own bookkeeping through.
@@ -31,13 +35,15 @@ const CONTEXT: Argument = Argument {
                 "deadline_ms" => "must be Unix epoch milliseconds",
                 "timeout_ms" => "must be a non-negative integer",
                 "latest_attempt_id" => "must be an attempt id: 1 to 128 letters, digits, _ or -",
+                "unknown_outcome_since_ms" => "must be Unix epoch milliseconds",
                 _ => return None,
             }
             .into(),
         )
     },
     item: "context field",
-    unknown: "the fields are attempt, deadline_ms, timeout_ms and latest_attempt_id",
+    unknown:
+        "the fields are attempt, deadline_ms, timeout_ms, latest_attempt_id and unknown_outcome_since_ms",
 };
 
 #[derive(Debug, Clone)]
@@ -45,6 +51,7 @@ pub struct Context {
     pub attempt: u64,
     pub deadline: Instant,
     pub latest_attempt_id: Option<String>,
+    pub unknown_outcome_since_ms: Option<i64>,
 }
 
 /// An attempt id is Plaid's `idv_…`: short and plain, so it may appear in logs as it is.
@@ -69,7 +76,12 @@ impl Context {
         if document.latest_attempt_id.as_deref().is_some_and(|id| !is_attempt_id(id)) {
             return Err(CONTEXT.field_error("latest_attempt_id"));
         }
-        Ok(Context { attempt, deadline: started + budget, latest_attempt_id: document.latest_attempt_id })
+        Ok(Context {
+            attempt,
+            deadline: started + budget,
+            latest_attempt_id: document.latest_attempt_id,
+            unknown_outcome_since_ms: document.unknown_outcome_since_ms,
+        })
     }
 
     pub fn remaining(&self) -> Duration {

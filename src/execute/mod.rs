@@ -62,12 +62,60 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
         return (TaskResult::new(Status::FailedWithTerminalError, Some(why.into())), Vec::new());
     };
     let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
+    let mut logs = Vec::new();
+    if let Some(since) = context.unknown_outcome_since_ms.filter(|_| settings.reconcile_unknown_outcomes) {
+        if let Some(result) = earlier_attempt(&input, settings, context, &credentials, since, &mut logs) {
+            return (result, secrets);
+        }
+    }
     let sent_at = clock::now_unix_ms();
     let mut result = Call { input: &input, settings, context, credentials: &credentials, sent_at }.run();
+    result.logs.splice(0..0, logs);
     if !report.warnings.is_empty() {
         result.output.validation = Some(serde_json::to_value(&report).unwrap_or(Value::Null));
     }
     (result, secrets)
+}
+
+/// An earlier attempt may have sent this retry (`context.unknown_outcome_since_ms`): the session
+/// it opened is the answer, if Plaid lists one. `None`: nothing was created, send.
+fn earlier_attempt(
+    input: &Value,
+    settings: &Settings,
+    context: &Context,
+    credentials: &Credentials,
+    since: i64,
+    logs: &mut Vec<String>,
+) -> Option<TaskResult> {
+    logs.push(format!(
+        "attempt {}: an earlier attempt's outcome is unknown; asking Plaid first",
+        context.attempt
+    ));
+    let why = "an earlier attempt of this task may have sent the retry and its outcome is unknown".to_owned();
+    let mut result = match reconcile::run(settings, credentials, input, since, context, logs) {
+        Reconciled::Found { attempt, list_request_id } => found(why, None, attempt, list_request_id, logs),
+        Reconciled::NotCreated { .. } => {
+            logs.push("the earlier attempt created nothing: sending".into());
+            return None;
+        }
+        Reconciled::Unknown { detail, latest } => {
+            let mut r = TaskResult::new(
+                Status::FailedWithTerminalError,
+                Some(format!(
+                    "outcome unknown: {why}; {detail}. Plaid may have opened a billed session: check \
+                     /identity_verification/list or the Dashboard before retrying; nothing was sent"
+                )),
+            );
+            r.output.outcome_unknown = Some(true);
+            r.output.reconciled = Some(false);
+            r.output.latest_attempt_id = latest;
+            r
+        }
+    };
+    result.output.sent = Some(false);
+    logs.push(format!("result: {}", result.status));
+    result.logs = std::mem::take(logs);
+    Some(result)
 }
 
 /// One call to `/identity_verification/retry` and what follows from its answer.

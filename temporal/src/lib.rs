@@ -1,0 +1,29 @@
+//! # plaid-idv-temporal
+//!
+//! Runs the plaid-idv-retry plugin on Temporal, a durable, distributed engine: `worker` loads the
+//! plugin through its stable ABI (never by linking it) and offers its `execute` as an activity;
+//! `submit` starts one workflow per task input.
+//!
+//! The map of the crate:
+//! - [`cli`]: the commands, their flags and exit codes.
+//! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
+//! - [`policy`]: the plugin's `temporal` preset read into activity options and the queue's rate limit.
+//! - [`task`]: what a workflow carries: the input, and whether Plaid's answer is kept unmasked.
+//! - [`activity`]: one `execute`, Temporal's attempt and deadline as its context, its task result
+//!   mapped onto Temporal's outcomes.
+//! - [`persisted`]: what Temporal stores of a task result: personal data masked by default.
+//! - [`workflow`]: the workflow that runs the activity under the policy.
+//! - [`worker`]: the worker process and its drain on SIGTERM/SIGINT.
+//! - [`submit`]: one workflow per input line, its id derived from the input.
+//! - [`error`]: the crate's one error type.
+
+pub mod activity;
+pub mod cli;
+pub mod connection;
+pub mod error;
+pub mod persisted;
+pub mod policy;
+pub mod submit;
+pub mod task;
+pub mod worker;
+pub mod workflow;

