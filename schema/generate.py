@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from generated import write_or_check
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "input.schema.json"
 SCHEMA_ID = "https://github.com/plaid-idv-retry/schema/input.schema.json"
@@ -549,17 +551,7 @@ def render():
 
 def main():
     text = render()
-    if sys.argv[1:] == ["--check"]:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != text:
-            print(f"{OUT} is stale: run python3 schema/generate.py", file=sys.stderr)
-            return 1
-        return 0
-    if sys.argv[1:]:
-        print(__doc__, file=sys.stderr)
-        return 2
-    OUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUT, text, "generate.py", __doc__)
 
 
 if __name__ == "__main__":

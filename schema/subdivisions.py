@@ -19,6 +19,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from generated import write_or_check
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "data" / "subdivisions.json"
 PACKAGE = "pycountry"
@@ -68,17 +70,7 @@ def render():
 def main():
     text = render()
     assert json.loads(text)["regions"] == table()["regions"]
-    if sys.argv[1:] == ["--check"]:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != text:
-            print(f"{OUT} is stale: run python3 schema/subdivisions.py", file=sys.stderr)
-            return 1
-        return 0
-    if sys.argv[1:]:
-        print(__doc__, file=sys.stderr)
-        return 2
-    OUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUT, text, "subdivisions.py", __doc__)
 
 
 if __name__ == "__main__":
