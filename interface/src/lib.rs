@@ -7,7 +7,7 @@
 //! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, `ABI_VERSION`.
 //! - [`ErrorCode`]: the codes a `PluginError` carries.
 //! - `load`: the loader ([`load`], [`Plugin`], [`LoadError`]), behind [`elf`], its pre-check of
-//!   the file.
+//!   the file, and [`locate`], where every host looks for the plugin.
 //! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
 //!   [`TaskStatus`], the [`Context`] it is given, [`Environment`], the preset's [`Dialect`] and
 //!   [`PresetOptions`], [`personal`], the personal-data keys and their mask, and the validation
@@ -40,7 +40,7 @@ pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERS
 pub use context::Context;
 pub use environment::Environment;
 pub use error_code::ErrorCode;
-pub use load::{load, LoadError, Plugin};
+pub use load::{load, locate, LoadError, Plugin, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
 pub use personal::mask_personal;
 pub use preset::{Dialect, PresetOptions};
 pub use status::TaskStatus;

@@ -1,7 +1,10 @@
 //! The loader hosts use: abi_stable's checked loader (layout and version checks) behind the ELF
 //! pre-check, and thin, safe wrappers over the root module's functions.
 
-use std::{fmt, path::Path};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
 
 use abi_stable::{
     library::{lib_header_from_path, LibraryError},
@@ -92,4 +95,33 @@ impl Plugin {
 
 fn into_result(r: PluginResult) -> Result<String, PluginError> {
     r.into_result().map(RString::into_string)
+}
+
+/// The variable a host reads for the plugin's path when it is given none.
+pub const PLUGIN_ENV_VAR: &str = "PLAID_IDV_RETRY_PLUGIN";
+/// The library's file name as cargo builds it.
+pub const PLUGIN_FILE_NAME: &str = "libplaid_idv_retry.so";
+
+/// Where a host finds the plugin: `flag` (its `--plugin PATH`), else `$PLAID_IDV_RETRY_PLUGIN`,
+/// else next to the host's executable in the same cargo target directory: beside it, or in
+/// `deps/`, where cargo leaves the `.so` it builds as the host's build-dependency.
+pub fn locate(flag: Option<&Path>) -> PathBuf {
+    if let Some(path) = flag {
+        return path.to_path_buf();
+    }
+    if let Some(path) = std::env::var_os(PLUGIN_ENV_VAR).filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    // `cargo run` refreshes only the copy in `deps/`; an older `cargo build` may have left a
+    // stale one beside the executable, so the newer of the two wins.
+    let beside = dir.join(PLUGIN_FILE_NAME);
+    let in_deps = dir.join("deps").join(PLUGIN_FILE_NAME);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&beside), modified(&in_deps)) {
+        (Some(b), Some(d)) if d > b => in_deps,
+        (None, Some(_)) => in_deps,
+        _ => beside,
+    }
 }

@@ -111,26 +111,10 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `--plugin`, else `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable in the same cargo
-/// target directory (or its `deps/`), as host-sim finds it.
+/// `--plugin`, else `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable (the interface's
+/// `locate`, as host-sim finds it).
 fn load(flag: Option<&std::path::Path>) -> Result<Plugin, Error> {
-    const FILE_NAME: &str = "libplaid_idv_retry.so";
-    let path = match (flag, std::env::var_os("PLAID_IDV_RETRY_PLUGIN").filter(|p| !p.is_empty())) {
-        (Some(path), _) => path.to_path_buf(),
-        (None, Some(path)) => PathBuf::from(path),
-        (None, None) => {
-            let exe = std::env::current_exe().unwrap_or_default();
-            let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
-            let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            let (beside, in_deps) = (dir.join(FILE_NAME), dir.join("deps").join(FILE_NAME));
-            match (modified(&beside), modified(&in_deps)) {
-                (Some(b), Some(d)) if d > b => in_deps,
-                (None, Some(_)) => in_deps,
-                _ => beside,
-            }
-        }
-    };
-    interface::load(&path).map_err(|e| Error::new(e.to_string()))
+    interface::load(&interface::locate(flag)).map_err(|e| Error::new(e.to_string()))
 }
 
 /// `--settings`, then `PLAID_CLIENT_ID`/`PLAID_SECRET` for credentials it leaves out.

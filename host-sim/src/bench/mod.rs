@@ -42,7 +42,7 @@ use serde_json::{json, Value};
 
 use plaid_idv_simulator::SandboxConfig;
 
-use crate::{engine::percentile, error::Failure, exit::Exit, locate, sandbox::ChildSandbox};
+use crate::{engine::percentile, error::Failure, exit::Exit, sandbox::ChildSandbox};
 use measure::micros;
 use workload::{RawRequest, FULL_INPUT, MINIMAL_INPUT};
 
@@ -101,7 +101,7 @@ const SERVER_THREADS: [usize; 2] = [2, 8];
 const ROUNDS: u32 = 10;
 
 pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure> {
-    let path = locate::plugin_path(plugin_flag);
+    let path = plaid_idv_retry_interface::locate(plugin_flag);
     if args.probe_load {
         let started = Instant::now();
         let plugin = interface::load(&path)?;
