@@ -7,7 +7,6 @@
 //! that, so panels are scanned whole. The secret may appear nowhere.
 
 use std::{
-    io::Write,
     path::{Path, PathBuf},
     process::{Command, Output, Stdio},
     sync::atomic::{AtomicUsize, Ordering},
@@ -30,10 +29,7 @@ fn host_sim() -> Command {
 }
 
 fn run(command: &mut Command, stdin: &str) -> Output {
-    let mut child =
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    output_with_stdin(command, stdin.as_bytes())
 }
 
 /// Scans a text that must carry no canary at all.

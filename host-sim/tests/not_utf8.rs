@@ -4,9 +4,8 @@
 //! refused as the malformed JSON it is.
 
 use std::{
-    io::Write,
     path::PathBuf,
-    process::{Command, Output, Stdio},
+    process::{Command, Output},
     time::SystemTime,
 };
 
@@ -19,19 +18,9 @@ const LATIN1_INPUT: &[u8] =
 const WHERE: &str = "The input is not valid JSON: invalid UTF-8 at line 2 column 25.";
 
 fn host_sim(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host-sim"))
-        .arg("--plugin")
-        .arg(plugin_path())
-        .args(args)
-        .env_remove("PLAID_CLIENT_ID")
-        .env_remove("PLAID_SECRET")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
+    command.arg("--plugin").arg(plugin_path()).args(args);
+    output_with_stdin(command.env_remove("PLAID_CLIENT_ID").env_remove("PLAID_SECRET"), stdin)
 }
 
 fn temp_file(name: &str, contents: &[u8]) -> PathBuf {

@@ -2,26 +2,16 @@
 //! malformed JSON included; 2 when the file cannot be read.
 
 use std::{
-    io::Write,
     path::PathBuf,
-    process::{Command, Output, Stdio},
+    process::{Command, Output},
 };
 
 use plaid_idv_test_support as common;
 
 fn validate(plugin: &PathBuf, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host-sim"))
-        .arg("--plugin")
-        .arg(plugin)
-        .arg("validate")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
+    command.arg("--plugin").arg(plugin).arg("validate").args(args);
+    common::output_with_stdin(&mut command, stdin.as_bytes())
 }
 
 fn report(out: &Output) -> serde_json::Value {

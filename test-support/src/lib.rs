@@ -7,6 +7,7 @@
 //! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
 //! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
 //! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them; [`http_agent`], a plain client.
+//! - [`output_with_stdin`]: a command run to its end with the given standard input.
 
 mod canary;
 pub mod cases;
@@ -15,7 +16,9 @@ mod plugin;
 mod server;
 
 use std::{
+    io::{ErrorKind, Write},
     path::PathBuf,
+    process::{Command, Output, Stdio},
     time::{Duration, SystemTime},
 };
 
@@ -44,4 +47,16 @@ pub fn http_agent(timeout: Duration) -> ureq::Agent {
         .timeout_global(Some(timeout))
         .build()
         .into()
+}
+
+/// Runs `command` to its end with `stdin` as its standard input, capturing stdout and stderr. A
+/// command that never reads its input (given a file instead) may exit before the write ends: the
+/// broken pipe is expected then, and the exit status and output are what a test checks.
+pub fn output_with_stdin(command: &mut Command, stdin: &[u8]) -> Output {
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    if let Err(e) = child.stdin.take().expect("a piped stdin").write_all(stdin) {
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "writing the child's stdin: {e}");
+    }
+    child.wait_with_output().expect("the child's output")
 }
