@@ -3,13 +3,13 @@
 //! sent it; a host showing it to a person masks it with the interface's `mask_personal`);
 //! everything else that quotes the request goes through here.
 
-use plaid_idv_retry_interface::personal::{self, MASK};
+use plaid_idv_retry_interface::personal::{Masked, MASK};
 use serde_json::Value;
 
-/// A copy of a request body with the secret and the personal fields (the interface's one list,
-/// `id_number.value` by position) masked.
-pub fn body(value: &Value) -> Value {
-    personal::mask(value, &["secret"])
+/// A request body as it is echoed: written with the secret and the personal fields (the
+/// interface's one list, `id_number.value` by position) masked, without a masked copy.
+pub fn body(value: &Value) -> Masked<'_> {
+    Masked::new(value, &["secret"])
 }
 
 /// Last line of defence for free text (error messages from the network stack, reasons): any
@@ -40,7 +40,7 @@ mod tests {
                                  "postal_code": "46001", "country": "US"},
                      "id_number": {"value": "123456789", "type": "us_ssn"}}
         });
-        let masked = body(&input).to_string();
+        let masked = serde_json::to_string(&body(&input)).unwrap();
         for leak in
             ["s3cr3t", "a@b.c", "+123", "1975", "Leslie", "Knope", "1 Main", "Pawnee", "46001", "123456789"]
         {

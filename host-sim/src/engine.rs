@@ -7,6 +7,7 @@ use std::{
 };
 
 use plaid_idv_retry_interface::{Context, Plugin, TaskResult, TaskStatus};
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use crate::{
@@ -59,10 +60,14 @@ pub fn context(attempt: u32, timeout: Duration, latest_attempt_id: Option<&str>)
     .to_json()
 }
 
+/// What the engine acts on of a task result: status, retry wait, the latest attempt; Plaid's
+/// answer and the request echo are skipped unread (they are most of the text).
+pub type Verdict = TaskResult<IgnoredAny>;
+
 /// The task result `execute` answered. serde's message is cut to its position: it could quote
 /// a value of the result, and the output holds personal data.
-pub fn task_result(text: &str) -> Result<TaskResult, Failure> {
-    TaskResult::from_json(text).map_err(|e| {
+pub fn task_result<Json: DeserializeOwned>(text: &str) -> Result<TaskResult<Json>, Failure> {
+    serde_json::from_str(text).map_err(|e: serde_json::Error| {
         Failure::usage(format!(
             "the plugin answered a task result this host cannot read (line {}, column {})",
             e.line(),
@@ -74,15 +79,23 @@ pub fn task_result(text: &str) -> Result<TaskResult, Failure> {
 /// One task run to its end under the policy.
 #[derive(Debug)]
 pub struct Outcome {
-    pub result: TaskResult,
+    /// The last attempt's task result as the plugin wrote it, on one line: what an engine stores.
+    pub text: String,
+    pub verdict: Verdict,
     pub attempts: u32,
     /// Latency of each `execute` call.
     pub latencies: Vec<Duration>,
 }
 
 impl Outcome {
+    fn new(text: String, verdict: Verdict, attempts: u32, latencies: Vec<Duration>) -> Self {
+        // Valid JSON breaks lines only between tokens, where a space does as well.
+        let text = if text.contains(['\n', '\r']) { text.replace(['\n', '\r'], " ") } else { text };
+        Outcome { text, verdict, attempts, latencies }
+    }
+
     pub fn status(&self) -> TaskStatus {
-        self.result.status
+        self.verdict.status
     }
 }
 
@@ -105,14 +118,14 @@ pub fn run_task(
         let started = Instant::now();
         let text = plugin.execute(input, settings, &context(attempt, task_timeout, known.as_deref()))?;
         latencies.push(started.elapsed());
-        let result = task_result(&text)?;
+        let verdict: Verdict = task_result(&text)?;
         if let Some(user) = &user {
-            latest.record(user, &result);
+            latest.record(user, &verdict);
         }
-        if !result.retryable() || attempt >= policy.max_attempts {
-            return Ok(Outcome { result, attempts: attempt, latencies });
+        if !verdict.retryable() || attempt >= policy.max_attempts {
+            return Ok(Outcome::new(text, verdict, attempt, latencies));
         }
-        thread::sleep(policy.delay(attempt, result.retry_after_seconds));
+        thread::sleep(policy.delay(attempt, verdict.retry_after_seconds));
         attempt += 1;
     }
 }
@@ -130,7 +143,9 @@ pub fn run_input(
     match input {
         TaskInput::Text(text) => run_task(plugin, text, settings, policy, task_timeout, latest),
         TaskInput::NotJson(report) => {
-            Ok(Outcome { result: TaskInput::refused(report, 1), attempts: 1, latencies: Vec::new() })
+            let text = TaskInput::refused(report, 1).to_json();
+            let verdict = task_result(&text)?;
+            Ok(Outcome::new(text, verdict, 1, Vec::new()))
         }
     }
 }

@@ -62,7 +62,7 @@ impl LatestAttempts {
     }
 
     /// Remembers the attempt a task result reports as its user's newest, if it reports one.
-    pub fn record(&self, user: &User, result: &TaskResult) {
+    pub fn record<Json>(&self, user: &User, result: &TaskResult<Json>) {
         let Some(id) = result.output.latest_attempt_id.as_deref() else { return };
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         if known.len() > SWEEP_ABOVE {

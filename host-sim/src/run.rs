@@ -98,7 +98,7 @@ pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<Exit, Failure> {
 
 /// `{"line": n, "attempts": a, "result": {...}}` and a newline.
 fn result_row(line: usize, outcome: &Outcome) -> String {
-    format!("{{\"line\":{line},\"attempts\":{},\"result\":{}}}\n", outcome.attempts, outcome.result.to_json())
+    format!("{{\"line\":{line},\"attempts\":{},\"result\":{}}}\n", outcome.attempts, outcome.text)
 }
 
 /// The inputs file, read a line at a time.

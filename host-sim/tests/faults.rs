@@ -487,7 +487,7 @@ fn through_the_engine(case: &Case, faulty: usize) -> usize {
         &LatestAttempts::new(),
     )
     .unwrap();
-    let result = scanned(&outcome.result.to_json());
+    let result = scanned(&outcome.text);
     assert_eq!(outcome.status(), TaskStatus::Completed, "{}: {result}", case.name);
     assert_eq!(new_sessions(&sandbox), 1, "{}: exactly one session: {result}", case.name);
     let expected_attempts = if case.records { 1 } else { faulty as u32 + 1 };
@@ -594,7 +594,7 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
                             &LatestAttempts::new(),
                         )
                         .unwrap();
-                        let result = scanned(&outcome.result.to_json());
+                        let result = scanned(&outcome.text);
                         assert_eq!(outcome.status(), TaskStatus::Completed, "{user}: {result}");
                         let body = &result["output"]["response"]["body"];
                         assert_eq!(body["client_user_id"], json!(user), "{result}");
@@ -653,7 +653,7 @@ fn one_user_retried_back_to_back_under_dropped_answers_is_not_ambiguous_when_the
             let memory = if remember { &engine_memory } else { &forgetful };
             let outcome =
                 run_task(&plugin(), &canary_input().to_string(), &settings, policy, BUDGET, memory).unwrap();
-            let result = scanned(&outcome.result.to_json());
+            let result = scanned(&outcome.text);
             let body = &result["output"]["response"]["body"];
             match outcome.status() {
                 TaskStatus::Completed => {

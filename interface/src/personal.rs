@@ -2,6 +2,10 @@
 //! directions: the plugin's request echo masks these keys and the credentials; a host showing
 //! Plaid's answer (which repeats what was sent, and adds the user's IP address) masks these keys.
 
+use serde::{
+    ser::{SerializeMap, SerializeSeq},
+    Serialize, Serializer,
+};
 use serde_json::Value;
 
 /// What a masked value reads as.
@@ -35,28 +39,55 @@ pub fn mask_personal(value: &Value) -> Value {
 
 /// As [`mask_personal`], also masking the keys in `also` (the request echo adds `secret`).
 pub fn mask(value: &Value, also: &[&str]) -> Value {
-    mask_at(value, also, false)
+    // Writing a `Value` into a `Value` cannot fail.
+    serde_json::to_value(Masked::new(value, also)).unwrap_or(Value::Null)
 }
 
-fn mask_at(value: &Value, also: &[&str], in_id_number: bool) -> Value {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let k = k.as_str();
-                let hide = PERSONAL_KEYS.contains(&k)
-                    || also.contains(&k)
-                    || (in_id_number && k == ID_NUMBER_VALUE_KEY);
-                let v = if hide && !v.is_null() {
-                    Value::from(MASK)
-                } else {
-                    mask_at(v, also, k == ID_NUMBER_KEY)
-                };
-                (k.to_owned(), v)
-            })
-            .collect(),
-        Value::Array(items) => items.iter().map(|v| mask_at(v, also, false)).collect(),
-        other => other.clone(),
+/// `value` as it serialises with the mask applied while it is written: no masked copy is built.
+/// The one definition of what is masked; [`mask`] is this, collected into a `Value`.
+pub struct Masked<'a> {
+    value: &'a Value,
+    also: &'a [&'a str],
+    /// `value` is an `id_number` object, whose `value` member is the number itself.
+    in_id_number: bool,
+}
+
+impl<'a> Masked<'a> {
+    pub fn new(value: &'a Value, also: &'a [&'a str]) -> Self {
+        Masked { value, also, in_id_number: false }
+    }
+
+    fn hides(&self, key: &str) -> bool {
+        PERSONAL_KEYS.contains(&key)
+            || self.also.contains(&key)
+            || (self.in_id_number && key == ID_NUMBER_VALUE_KEY)
+    }
+}
+
+impl Serialize for Masked<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Value::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    if self.hides(key) && !value.is_null() {
+                        out.serialize_entry(key, MASK)?;
+                    } else {
+                        let inner = Masked { value, also: self.also, in_id_number: key == ID_NUMBER_KEY };
+                        out.serialize_entry(key, &inner)?;
+                    }
+                }
+                out.end()
+            }
+            Value::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for value in items {
+                    out.serialize_element(&Masked::new(value, self.also))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
     }
 }
 
@@ -88,7 +119,11 @@ mod tests {
         {
             assert!(masked.contains(kept), "{kept} lost: {masked}");
         }
-        let echo = mask(&json!({"secret": "s3cr3t", "user": {"city": "Pawnee"}}), &["secret"]).to_string();
+        let request = json!({"secret": "s3cr3t", "user": {"city": "Pawnee"}});
+        let echo = mask(&request, &["secret"]).to_string();
         assert!(!echo.contains("s3cr3t") && !echo.contains("Pawnee"), "{echo}");
+        // Written masked, the same text as the masked copy.
+        assert_eq!(serde_json::to_string(&Masked::new(&request, &["secret"])).unwrap(), echo);
+        assert_eq!(serde_json::to_string(&Masked::new(&answer, &[])).unwrap(), masked);
     }
 }

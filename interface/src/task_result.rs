@@ -1,5 +1,11 @@
 //! The task result `execute` answers and the engine acts on. The plugin builds it and serialises
 //! it once; hosts deserialise it. The README's "The task result" section documents each field.
+//!
+//! `Json` is how the two documents a result carries are held: Plaid's answer
+//! (`output.response.body`) and the masked request (`output.request.body`). A host reads them as
+//! [`Value`], the default. The plugin writes them as `Box<RawValue>`, so Plaid's answer goes into
+//! the result as it came instead of being parsed into a tree and written out again; an engine that
+//! acts only on the status reads `TaskResult<IgnoredAny>`, which skips both without building them.
 
 use serde::{ser::SerializeStruct, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -7,9 +13,10 @@ use serde_json::{Map, Value};
 use crate::TaskStatus;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TaskResult {
+#[serde(bound(deserialize = "Json: Deserialize<'de>"))]
+pub struct TaskResult<Json = Value> {
     pub status: TaskStatus,
-    pub output: Output,
+    pub output: Output<Json>,
     /// Why the task did not complete, for a person; `null` when it completed.
     #[serde(rename = "reasonForIncompletion")]
     pub reason: Option<String>,
@@ -18,7 +25,7 @@ pub struct TaskResult {
     pub logs: Vec<String>,
 }
 
-impl TaskResult {
+impl<Json> TaskResult<Json> {
     pub fn new(status: TaskStatus, reason: Option<String>) -> Self {
         TaskResult { status, output: Output::default(), reason, retry_after_seconds: None, logs: Vec::new() }
     }
@@ -27,18 +34,24 @@ impl TaskResult {
     pub fn retryable(&self) -> bool {
         self.status.is_retryable()
     }
+}
 
+impl<Json: Serialize> TaskResult<Json> {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
 
+/// For the default only, so that `TaskResult::from_json` needs no annotation; another `Json` is
+/// read with `serde_json::from_str`.
+impl TaskResult {
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
 }
 
 /// Written by hand for `retryable`, which is derived from the status rather than stored.
-impl Serialize for TaskResult {
+impl<Json: Serialize> Serialize for TaskResult<Json> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("TaskResult", 6)?;
         s.serialize_field("status", &self.status)?;
@@ -53,11 +66,13 @@ impl Serialize for TaskResult {
 
 /// `output`: each field is left out where it does not apply (`None`); where a field may also be
 /// `null`, the inner `Option` (or `Value::Null`) says so.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Output {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// serde would ask `Json: Default` for the `default` fields; their `Option` is the default.
+#[serde(bound(deserialize = "Json: Deserialize<'de>"))]
+pub struct Output<Json = Value> {
     /// Plaid's answer, as received (or the attempt reconciliation found).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<Response>,
+    pub response: Option<Response<Json>>,
     /// Present once Plaid answered: the retry call's `request_id` (else the list call's), or null.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub request_id: Option<Option<String>>,
@@ -72,7 +87,7 @@ pub struct Output {
     pub display_message: Option<Value>,
     /// The request as sent, the secret and personal fields masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<RequestEcho>,
+    pub request: Option<RequestEcho<Json>>,
     /// `false`: nothing left this machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<bool>,
@@ -100,25 +115,49 @@ pub struct Output {
     pub elapsed_ms: u64,
 }
 
+/// Written by hand: derived, it would ask `Json: Default`, which a raw document is not.
+impl<Json> Default for Output<Json> {
+    fn default() -> Self {
+        Output {
+            response: None,
+            request_id: None,
+            error_type: None,
+            error_code: None,
+            error_message: None,
+            display_message: None,
+            request: None,
+            sent: None,
+            outcome_unknown: None,
+            reconciled: None,
+            reconciliation: None,
+            latest_attempt_id: None,
+            validation: None,
+            attempt: 0,
+            elapsed_ms: 0,
+        }
+    }
+}
+
 /// `output.response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Response {
+pub struct Response<Json = Value> {
     /// `null` only for an attempt found by reconciliation after no answer came.
     #[serde(rename = "statusCode")]
     pub status_code: Option<u16>,
     /// The kept headers; `content-type` and `plaid-request-id` are always there (maybe null).
     pub headers: Map<String, Value>,
-    /// Parsed JSON; text for a non-JSON body; null when empty or over the size cap.
-    pub body: Value,
+    /// Plaid's JSON as it came (whitespace aside); text for a non-JSON body; null when empty or
+    /// over the size cap.
+    pub body: Json,
 }
 
 /// `output.request`: what was sent, masked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RequestEcho {
+pub struct RequestEcho<Json = Value> {
     pub method: String,
     pub url: String,
     pub headers: Map<String, Value>,
-    pub body: Value,
+    pub body: Json,
 }
 
 /// `output.reconciliation`: what `/identity_verification/list` showed.
@@ -144,7 +183,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_keeps_absent_apart_from_null() {
-        let mut r = TaskResult::new(TaskStatus::Failed, Some("why".into()));
+        let mut r: TaskResult = TaskResult::new(TaskStatus::Failed, Some("why".into()));
         r.retry_after_seconds = Some(60.0);
         r.output.request_id = Some(None);
         r.output.error_code = Some(Value::Null);
@@ -157,5 +196,19 @@ mod tests {
                    "reasonForIncompletion": "why", "retryable": true, "retry_after_seconds": 60.0, "logs": []})
         );
         assert_eq!(TaskResult::from_json(&text).unwrap(), r);
+    }
+
+    #[test]
+    fn raw_documents_write_as_values_do_and_a_verdict_skips_them() {
+        let text = r#"{"status":"COMPLETED","output":{"response":{"statusCode":200,"headers":{"content-type":null},"body":{"id":"idv_1","user":{"city":"x"}}},"request":{"method":"POST","url":"u","headers":{},"body":{"strategy":"reset"}},"attempt":1,"elapsed_ms":3},"reasonForIncompletion":null,"retryable":false,"retry_after_seconds":null,"logs":["a"]}"#;
+        let value = TaskResult::from_json(text).unwrap();
+        assert_eq!(value.to_json(), text);
+        let raw: TaskResult<Box<serde_json::value::RawValue>> = serde_json::from_str(text).unwrap();
+        assert_eq!(raw.to_json(), text);
+        let verdict: TaskResult<serde::de::IgnoredAny> = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            (verdict.status, verdict.logs, verdict.output.attempt),
+            (TaskStatus::Completed, vec!["a".into()], 1)
+        );
     }
 }

@@ -71,10 +71,10 @@ impl Report {
     }
 }
 
-impl TaskResult {
+impl<Json> TaskResult<Json> {
     /// What `execute` answers for an invalid input: terminal, nothing sent, the report in
     /// `output.validation`.
-    pub fn invalid_input(report: &Report) -> TaskResult {
+    pub fn invalid_input(report: &Report) -> Self {
         let why = match report.errors.as_slice() {
             [stop] if matches!(stop.rule.as_str(), "json_syntax" | "max_size") => {
                 format!("the input is invalid ({}); nothing was sent", stop.message.trim_end_matches('.'))
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn an_invalid_input_is_terminal_and_carries_its_report() {
         let report = Report::of_bytes(b"\xff").unwrap();
-        let result = TaskResult::invalid_input(&report);
+        let result: TaskResult = TaskResult::invalid_input(&report);
         assert_eq!(result.status, TaskStatus::FailedWithTerminalError);
         assert!(!result.retryable());
         assert_eq!(

@@ -17,24 +17,32 @@ mod socket;
 
 use std::time::Instant;
 
-use plaid_idv_retry_interface::{Reconciliation, Response, TaskResult, TaskStatus as Status};
-use serde_json::{Map, Value};
+use plaid_idv_retry_interface::{Reconciliation, Response, TaskStatus as Status};
+use serde_json::{value::RawValue, Map, Value};
 
 use crate::{error::Error, redact, settings::Settings, validate};
 use context::Context;
 use outcome::Class;
 use reconcile::Reconciled;
 use request::{Credentials, PlaidRequest, RETRY_PATH};
-use response::{Exchange, Received};
+use response::{raw, Exchange, Fields, Received};
+
+/// The task result as the plugin writes it: Plaid's answer and the request echo are raw JSON,
+/// passed through rather than parsed into trees and written out again.
+type TaskResult = plaid_idv_retry_interface::TaskResult<Box<RawValue>>;
 
 /// The task result for `input`, as JSON text.
 pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Error> {
-    let settings = Settings::parse(settings)?;
-    let context = Context::parse(context, &settings)?;
+    let settings = &*Settings::read(settings)?;
+    let context = Context::parse(context, settings)?;
     let started = Instant::now();
-    let (mut result, secrets) = run(input, &settings, &context);
+    let (mut result, secrets) = run(input, settings, &context);
     result.output.attempt = context.attempt;
-    result.output.latest_attempt_id = latest_attempt_id(&result, &context);
+    // The newest attempt this call knows of for the input's user (the one it created or
+    // reconciliation listed), else the one the engine named: the next execute's context.
+    if result.output.latest_attempt_id.is_none() {
+        result.output.latest_attempt_id = context.latest_attempt_id.clone();
+    }
     result.output.elapsed_ms = started.elapsed().as_millis() as u64;
     // The secret never reaches the output through any path: free text (network errors, reasons,
     // logs) is scrubbed, and the request echo was masked when it was built.
@@ -174,6 +182,7 @@ impl Call<'_> {
     }
 
     fn answered(&self, received: Received, request_id: Option<String>, logs: &mut Vec<String>) -> TaskResult {
+        let created = received.fields().and_then(|f| Fields::str(&f.id)).map(str::to_owned);
         let mut result = match outcome::classify(&received) {
             Class::Success => TaskResult::new(Status::Completed, None),
             Class::Terminal(why) => TaskResult::new(Status::FailedWithTerminalError, Some(why)),
@@ -193,6 +202,9 @@ impl Call<'_> {
             _ => outcome::plaid_error_fields(&received),
         };
         let output = &mut result.output;
+        if result.status == Status::Completed && output.latest_attempt_id.is_none() {
+            output.latest_attempt_id = created;
+        }
         if output.response.is_none() {
             // Moves the parsed body into the output: it is the largest value a call handles.
             output.response = Some(outcome::response(received, request_id.as_deref()));
@@ -272,21 +284,6 @@ impl Call<'_> {
     }
 }
 
-/// The newest attempt of the input's user and template this call knows of, for the engine to hand
-/// the next execute for that user (context `latest_attempt_id`): the attempt it created, else the
-/// newest one reconciliation listed, else the one the engine named.
-fn latest_attempt_id(result: &TaskResult, context: &Context) -> Option<String> {
-    let created = || {
-        let body = &result.output.response.as_ref()?.body;
-        body.get("id").and_then(Value::as_str).map(str::to_owned)
-    };
-    match result.status {
-        _ if result.output.latest_attempt_id.is_some() => result.output.latest_attempt_id.clone(),
-        Status::Completed => created().or_else(|| context.latest_attempt_id.clone()),
-        _ => context.latest_attempt_id.clone(),
-    }
-}
-
 /// The completion for an attempt reconciliation found: the attempt is the response body.
 fn found(
     why: String,
@@ -309,8 +306,9 @@ fn found(
     headers.entry("plaid-request-id").or_insert(Value::Null);
     let mut r = TaskResult::new(Status::Completed, None);
     let status_code = received.map(|r| r.status);
-    r.output.response = Some(Response { status_code, headers, body: Value::Object(attempt) });
+    r.output.response = Some(Response { status_code, headers, body: raw(&attempt) });
     r.output.request_id = Some(list_request_id.clone());
+    r.output.latest_attempt_id = attempt_id.clone();
     r.output.reconciled = Some(true);
     r.output.reconciliation = Some(Reconciliation { found: attempt_id, list_request_id, why: Some(why) });
     r

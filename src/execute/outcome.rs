@@ -4,9 +4,9 @@
 //! the order here.
 
 use plaid_idv_retry_interface::Response;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 
-use super::response::Received;
+use super::response::{Fields, Received};
 
 /// Where a response leaves us.
 #[derive(Debug, PartialEq)]
@@ -29,9 +29,9 @@ const RATE_LIMIT_WAIT_SECONDS: f64 = 60.0;
 
 pub fn classify(received: &Received) -> Class {
     let status = received.status;
-    let body = received.json_object();
-    let field = |k: &str| body.and_then(|b| b.get(k)).and_then(Value::as_str).map(str::to_owned);
-    let (error_type, error_code) = (field("error_type"), field("error_code"));
+    let fields = received.fields();
+    let field = |f: fn(&Fields) -> &Option<Value>| fields.and_then(|b| Fields::str(f(b))).map(str::to_owned);
+    let (error_type, error_code) = (field(|f| &f.error_type), field(|f| &f.error_code));
     let plaid = |t: &str, c: &str| format!("Plaid answered HTTP {status} {t}/{c}");
     if let (Some(t), Some(c)) = (&error_type, &error_code) {
         match (t.as_str(), c.as_str()) {
@@ -96,14 +96,19 @@ pub fn classify(received: &Received) -> Class {
 /// `display_message`, as Plaid sent them, null where missing) when the body is a Plaid error.
 /// Its `request_id` is the output's own.
 pub fn plaid_error_fields(received: &Received) -> Option<[Value; 4]> {
-    let body = received.json_object().filter(|b| b.contains_key("error_type"))?;
-    let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
-    Some([field("error_type"), field("error_code"), field("error_message"), field("display_message")])
+    let fields = received.fields().filter(|f| f.error_type.is_some())?;
+    let field = |f: &Option<Value>| f.clone().unwrap_or(Value::Null);
+    Some([
+        field(&fields.error_type),
+        field(&fields.error_code),
+        field(&fields.error_message),
+        field(&fields.display_message),
+    ])
 }
 
 /// `output.response`: status, the kept headers (always with `content-type` and
 /// `plaid-request-id`), and the body as Plaid sent it.
-pub fn response(received: Received, request_id: Option<&str>) -> Response {
+pub fn response(received: Received, request_id: Option<&str>) -> Response<Box<RawValue>> {
     let status = received.status;
     let (mut headers, body) = received.into_parts();
     headers.entry("content-type").or_insert(Value::Null);
@@ -115,9 +120,10 @@ pub fn response(received: Received, request_id: Option<&str>) -> Response {
 
 pub fn request_id(received: &Received) -> Option<String> {
     received
-        .json_object()
-        .and_then(|b| b.get("request_id").and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| received.header("plaid-request-id").map(str::to_owned))
+        .fields()
+        .and_then(|f| Fields::str(&f.request_id))
+        .or_else(|| received.header("plaid-request-id"))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

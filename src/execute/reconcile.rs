@@ -215,7 +215,7 @@ fn list(
             return Err(what);
         }
         let page = received
-            .json_object()
+            .object()
             .ok_or_else(|| format!("{LIST_PATH}: {}", received.body_problem().unwrap_or_default()))?;
         listing.request_id = page.get("request_id").and_then(Value::as_str).map(str::to_owned);
         if listing.skew_seconds.is_none() {

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use plaid_idv_retry_interface::{personal::MASK, RequestEcho};
-use serde_json::{Map, Value};
+use serde_json::{value::RawValue, Map, Value};
 
 use super::{
     agent,
     context::Context,
-    response::{self, Exchange},
+    response::{self, raw, Exchange},
 };
 pub use crate::manifest::RETRY_PATH;
 use crate::{
@@ -62,7 +62,7 @@ pub struct PlaidRequest {
     headers: Vec<(&'static str, String)>,
     secret: Option<Secret>,
     body: Vec<u8>,
-    masked_body: Value,
+    masked_body: Box<RawValue>,
 }
 
 impl PlaidRequest {
@@ -82,13 +82,13 @@ impl PlaidRequest {
             secret: credentials.secret.clone(),
             // Serializing a `Value` cannot fail.
             body: serde_json::to_vec(body).unwrap_or_default(),
-            masked_body: redact::body(body),
+            masked_body: raw(&redact::body(body)),
         }
     }
 
     /// The request as sent, for the output and logs: the secret and personal fields masked.
     /// Built by moving, not with `json!`, which would copy the body through a serializer.
-    pub fn into_echo(self) -> RequestEcho {
+    pub fn into_echo(self) -> RequestEcho<Box<RawValue>> {
         let mut headers: Map<String, Value> =
             self.headers.into_iter().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
         if self.secret.is_some() {
