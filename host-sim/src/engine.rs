@@ -90,7 +90,9 @@ pub struct Outcome {
 impl Outcome {
     fn new(text: String, verdict: Verdict, attempts: u32, latencies: Vec<Duration>) -> Self {
         // Valid JSON breaks lines only between tokens, where a space does as well.
-        let text = if text.contains(['\n', '\r']) { text.replace(['\n', '\r'], " ") } else { text };
+        // Two single-byte searches (memchr) are far faster than one for either of two chars.
+        let text =
+            if text.contains('\n') || text.contains('\r') { text.replace(['\n', '\r'], " ") } else { text };
         Outcome { text, verdict, attempts, latencies }
     }
 

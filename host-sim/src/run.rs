@@ -11,7 +11,7 @@ use std::{
     path::PathBuf,
     sync::{
         atomic::{AtomicBool, Ordering},
-        mpsc, Arc, Mutex,
+        Mutex,
     },
     thread,
 };
@@ -164,25 +164,22 @@ impl Tally {
     }
 }
 
-/// Lines queued per worker: enough that a worker never waits for the reader, few enough that
-/// memory does not grow with the file.
-const QUEUED_PER_WORKER: usize = 4;
-
 /// Runs every non-blank line of `inputs` to its end on `workers` threads, calling `done` with the
 /// line's number in the file (blank lines counted) and the outcome as each task ends. The first
 /// plugin error, or a line that is not text, stops the run.
-pub fn execute_stream<R: BufRead>(
+///
+/// Each worker takes the next line itself, under a lock: no reader thread and no queue to hand
+/// lines over (a wake-up a task), and nothing read ahead, so memory does not grow with the file.
+pub fn execute_stream<R: BufRead + Send>(
     plugin: &Plugin,
-    mut inputs: Inputs<R>,
+    inputs: Inputs<R>,
     settings: &str,
     policy: RetryPolicy,
     workers: usize,
-    seed: impl Fn(&str),
+    seed: impl Fn(&str) + Sync,
     done: impl Fn(usize, &Outcome) + Sync,
 ) -> Result<Tally, Failure> {
-    let (queue, taken) = mpsc::sync_channel::<(usize, TaskInput)>(workers * QUEUED_PER_WORKER);
-    // Shared by the workers only: when the last one stops, the queue closes and the reader stops.
-    let taken = Arc::new(Mutex::new(taken));
+    let lines = Mutex::new(Lines { inputs, number: 0, bytes: Vec::new() });
     let stop = AtomicBool::new(false);
     let failure: Mutex<Option<Failure>> = Mutex::new(None);
     let fail = |f: Failure| {
@@ -193,12 +190,19 @@ pub fn execute_stream<R: BufRead>(
     let tallies = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
-                let (taken, stop, fail, done, latest) = (taken.clone(), &stop, &fail, &done, &latest);
+                let (lines, stop, fail, done, latest, seed) = (&lines, &stop, &fail, &done, &latest, &seed);
                 scope.spawn(move || {
                     let mut tally = Tally::default();
                     while !stop.load(Ordering::Relaxed) {
-                        let next = taken.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                        let Ok((line, input)) = next else { break };
+                        let next = lines.lock().unwrap_or_else(|p| p.into_inner()).next(seed);
+                        let (line, input) = match next {
+                            Ok(Some(next)) => next,
+                            Ok(None) => break,
+                            Err(f) => {
+                                fail(f);
+                                break;
+                            }
+                        };
                         match engine::run_input(plugin, &input, settings, policy, TASK_TIMEOUT, latest) {
                             Ok(outcome) => {
                                 done(line, &outcome);
@@ -211,11 +215,6 @@ pub fn execute_stream<R: BufRead>(
                 })
             })
             .collect();
-        drop(taken);
-        if let Err(f) = read_lines(&mut inputs, &queue, &stop, &seed) {
-            fail(f);
-        }
-        drop(queue);
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect::<Vec<_>>()
     });
     if let Some(f) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
@@ -226,38 +225,35 @@ pub fn execute_stream<R: BufRead>(
     Ok(total)
 }
 
-/// Queues each non-blank line with its number in the file, until the end or a stop.
-fn read_lines<R: BufRead>(
-    inputs: &mut Inputs<R>,
-    queue: &mpsc::SyncSender<(usize, TaskInput)>,
-    stop: &AtomicBool,
-    seed: &impl Fn(&str),
-) -> Result<(), Failure> {
-    let mut bytes = Vec::new();
-    let mut number = 0;
-    while !stop.load(Ordering::Relaxed) {
-        bytes.clear();
-        let read = inputs.reader.read_until(b'\n', &mut bytes);
-        match read {
-            Ok(0) => return Ok(()),
-            Ok(_) => number += 1,
-            Err(e) => return Err(Failure::usage(format!("cannot read {}: {e}", inputs.name))),
-        }
-        let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        // A line that is not UTF-8 is one malformed input (terminal, nothing sent), not a run
-        // that cannot go on.
-        let input = TaskInput::from_bytes(line.to_vec());
-        if let Some(text) = input.text() {
-            seed(text);
-        }
-        if queue.send((number, input)).is_err() {
-            // Every worker stopped: one failed, and says why.
-            return Ok(());
+/// The inputs file as the workers take it: the next non-blank line with its number in the file.
+struct Lines<R> {
+    inputs: Inputs<R>,
+    number: usize,
+    bytes: Vec<u8>,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next non-blank line, seeded (`seed`) before any worker can run it; `None` at the end.
+    fn next(&mut self, seed: &impl Fn(&str)) -> Result<Option<(usize, TaskInput)>, Failure> {
+        loop {
+            self.bytes.clear();
+            match self.inputs.reader.read_until(b'\n', &mut self.bytes) {
+                Ok(0) => return Ok(None),
+                Ok(_) => self.number += 1,
+                Err(e) => return Err(Failure::usage(format!("cannot read {}: {e}", self.inputs.name))),
+            }
+            let line = self.bytes.strip_suffix(b"\n").unwrap_or(&self.bytes);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            // A line that is not UTF-8 is one malformed input (terminal, nothing sent), not a run
+            // that cannot go on.
+            let input = TaskInput::from_bytes(line.to_vec());
+            if let Some(text) = input.text() {
+                seed(text);
+            }
+            return Ok(Some((self.number, input)));
         }
     }
-    Ok(())
 }

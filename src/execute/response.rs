@@ -252,7 +252,8 @@ pub fn raw(value: &impl serde::Serialize) -> Box<RawValue> {
 /// indents its answers), so a result stays one line in an engine's log or a JSON-lines file. In
 /// JSON a line break is never inside a string, so only pretty-printed text has one.
 fn one_line(text: String) -> String {
-    if !text.contains(['\n', '\r']) {
+    // Two single-byte searches (memchr) are far faster than one for either of two chars.
+    if !text.contains('\n') && !text.contains('\r') {
         return text;
     }
     let mut out = String::with_capacity(text.len());
