@@ -31,8 +31,12 @@ impl Argument {
         if !value.is_object() {
             return Err(self.invalid(format!("{} must be a JSON object", self.name)));
         }
-        // Parsed into a `Value` first: a duplicated key then counts once, as in the schema.
-        serde_path_to_error::deserialize(value).map_err(|e| self.field_error(&e.path().to_string()))
+        // Parsed into a `Value` first: a duplicated key then counts once, as in the schema. Read
+        // by reference first: only a refusal needs the path tracked (the context is read on
+        // every call).
+        T::deserialize(&value).or_else(|_| {
+            serde_path_to_error::deserialize(value).map_err(|e| self.field_error(&e.path().to_string()))
+        })
     }
 
     pub fn invalid(&self, message: impl Into<String>) -> Error {
