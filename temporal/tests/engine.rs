@@ -20,25 +20,21 @@ fn users(prefix: &str, n: usize) -> Vec<String> {
 
 #[test]
 fn two_workers_complete_200_tasks_with_one_session_each() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("e2e");
-    let sim = simulator(simulator::DEFAULT_SECRET, simulator::Faults::none());
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
+    let Some(h) = Harness::start("e2e", simulator::DEFAULT_SECRET, simulator::Faults::none()) else { return };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let fast = ["--activities-per-second", "1000"];
-    let a = Worker::start(&server, "e2e", &settings, &fast, &scratch);
-    let b = Worker::start(&server, "e2e", &settings, &fast, &scratch);
+    let a = Worker::start(server, "e2e", settings, &fast, scratch);
+    let b = Worker::start(server, "e2e", settings, &fast, scratch);
     let users = users("e2e", 200);
-    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(&sim, u)).collect();
+    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(sim, u)).collect();
 
     let started = Instant::now();
-    let out = submit(&server, "e2e", &inputs, &["--wait"], &scratch);
+    let out = submit(server, "e2e", &inputs, &["--wait"], scratch);
     let took = started.elapsed();
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(out.summary["completed"], 200, "{}", out.summary);
     assert_eq!(out.summary["started"], 200);
-    assert!(new_sessions(&sim, &users).iter().all(|n| *n == 1), "exactly one new session per input");
+    assert!(new_sessions(sim, &users).iter().all(|n| *n == 1), "exactly one new session per input");
     let (ran_a, ran_b) = (a.answered(), b.answered());
     eprintln!(
         "200 tasks in {took:?} ({:.1}/s): worker A ran {ran_a}, worker B {ran_b}",
@@ -50,10 +46,6 @@ fn two_workers_complete_200_tasks_with_one_session_each() {
 
 #[test]
 fn a_worker_killed_mid_call_loses_nothing_and_duplicates_nothing() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("kill");
     // The first three retry calls: recorded then held (a slow answer), recorded then held and
     // dropped, and never recorded (the server hangs before handling it).
     let faults = simulator::Faults::script(
@@ -62,13 +54,13 @@ fn a_worker_killed_mid_call_loses_nothing_and_duplicates_nothing() {
             .map(|f| f.parse().unwrap())
             .collect(),
     );
-    let sim = simulator(simulator::DEFAULT_SECRET, faults);
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
+    let Some(h) = Harness::start("kill", simulator::DEFAULT_SECRET, faults) else { return };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let fast = ["--activities-per-second", "1000"];
-    let mut a = Worker::start(&server, "kill", &settings, &fast, &scratch);
+    let mut a = Worker::start(server, "kill", settings, &fast, scratch);
     let users = users("kill", 3);
-    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(&sim, u)).collect();
-    let submitted = submit(&server, "kill", &inputs, &[], &scratch);
+    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(sim, u)).collect();
+    let submitted = submit(server, "kill", &inputs, &[], scratch);
     assert_eq!(submitted.summary["started"], 3, "{submitted:?}");
 
     // All three calls in flight on worker A; two of them already recorded by the simulator.
@@ -77,15 +69,15 @@ fn a_worker_killed_mid_call_loses_nothing_and_duplicates_nothing() {
         assert!(waited.elapsed() < Duration::from_secs(30), "the calls never reached the simulator");
         thread::sleep(Duration::from_millis(50));
     }
-    let b = Worker::start(&server, "kill", &settings, &fast, &scratch);
-    let recorded_before_kill: usize = new_sessions(&sim, &users).iter().sum();
+    let b = Worker::start(server, "kill", settings, &fast, scratch);
+    let recorded_before_kill: usize = new_sessions(sim, &users).iter().sum();
     assert_eq!(recorded_before_kill, 2);
     a.kill();
 
-    let out = submit(&server, "kill", &inputs, &["--wait"], &scratch);
+    let out = submit(server, "kill", &inputs, &["--wait"], scratch);
     assert_eq!(out.summary["completed"], 3, "{out:?}");
     assert_eq!(out.summary["existing"], 3, "the second submit started nothing");
-    assert_eq!(new_sessions(&sim, &users), vec![1, 1, 1], "0 duplicates, 0 lost");
+    assert_eq!(new_sessions(sim, &users), vec![1, 1, 1], "0 duplicates, 0 lost");
     assert_eq!(b.answered(), 3, "the other worker finished all three: {}", b.output());
     for row in &out.rows {
         let id = row["workflow_id"].as_str().unwrap();
@@ -112,25 +104,21 @@ fn a_worker_killed_mid_call_loses_nothing_and_duplicates_nothing() {
 
 #[test]
 fn classification_decides_temporal_retries() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("classes");
     // Request 0: a 429 asking for 3 s; request 1: a 503 without Retry-After.
     let faults = simulator::Faults::script(vec![
         "status=429,retry_after=3".parse().unwrap(),
         "status=503".parse().unwrap(),
     ]);
-    let sim = simulator(simulator::DEFAULT_SECRET, faults);
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
-    let _w = Worker::start(&server, "classes", &settings, &["--activities-per-second", "1000"], &scratch);
-    let rate_limited = seeded_input(&sim, "class-429");
-    let unavailable = seeded_input(&sim, "class-503");
+    let Some(h) = Harness::start("classes", simulator::DEFAULT_SECRET, faults) else { return };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
+    let _w = Worker::start(server, "classes", settings, &["--activities-per-second", "1000"], scratch);
+    let rate_limited = seeded_input(sim, "class-429");
+    let unavailable = seeded_input(sim, "class-503");
     // No earlier attempt to retry: Plaid's 400 INVALID_REQUEST / INVALID_FIELD.
     let invalid = json!({"client_user_id": "class-400", "template_id": TEMPLATE, "strategy": "reset"});
     let mut ids = Vec::new();
     for (input, requests_after) in [(&rate_limited, 1), (&unavailable, 2), (&invalid, 3)] {
-        let out = submit(&server, "classes", std::slice::from_ref(input), &[], &scratch);
+        let out = submit(server, "classes", std::slice::from_ref(input), &[], scratch);
         ids.push(out.rows[0]["workflow_id"].as_str().unwrap().to_owned());
         let waited = Instant::now();
         while sim.request_count() < requests_after {
@@ -138,7 +126,7 @@ fn classification_decides_temporal_retries() {
             thread::sleep(Duration::from_millis(20));
         }
     }
-    let out = submit(&server, "classes", &[rate_limited, unavailable, invalid], &["--wait"], &scratch);
+    let out = submit(server, "classes", &[rate_limited, unavailable, invalid], &["--wait"], scratch);
     assert_eq!(out.code, Some(3), "{out:?}");
     let statuses: Vec<&str> = out.rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["COMPLETED", "COMPLETED", "FAILED_WITH_TERMINAL_ERROR"]);
@@ -179,23 +167,21 @@ fn classification_decides_temporal_retries() {
 
 #[test]
 fn three_workers_together_stay_under_the_queue_rate_limit() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("rate");
-    let sim = simulator(simulator::DEFAULT_SECRET, simulator::Faults::none());
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
+    let Some(h) = Harness::start("rate", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
+        return;
+    };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let limit = ["--activities-per-second", "5"];
     let workers: Vec<Worker> =
-        (0..3).map(|_| Worker::start(&server, "rate", &settings, &limit, &scratch)).collect();
+        (0..3).map(|_| Worker::start(server, "rate", settings, &limit, scratch)).collect();
     let users = users("rate", 60);
-    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(&sim, u)).collect();
+    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(sim, u)).collect();
 
     // The simulator's request counter, sampled every 5 ms: when each call reached "Plaid".
     let started = Instant::now();
     let mut arrivals: Vec<f64> = Vec::new();
     let handle = thread::scope(|scope| {
-        let submitted = scope.spawn(|| submit(&server, "rate", &inputs, &["--wait"], &scratch));
+        let submitted = scope.spawn(|| submit(server, "rate", &inputs, &["--wait"], scratch));
         let mut seen = 0;
         while arrivals.len() < 60 && started.elapsed() < Duration::from_secs(90) {
             let now = sim.request_count() as usize;
@@ -206,7 +192,7 @@ fn three_workers_together_stay_under_the_queue_rate_limit() {
         submitted.join().unwrap()
     });
     assert_eq!(handle.summary["completed"], 60, "{handle:?}");
-    assert_eq!(new_sessions(&sim, &users), vec![1; 60]);
+    assert_eq!(new_sessions(sim, &users), vec![1; 60]);
     let span = arrivals[59] - arrivals[0];
     let rate = 59.0 / span;
     let busiest_second = arrivals
@@ -226,24 +212,22 @@ fn three_workers_together_stay_under_the_queue_rate_limit() {
 
 #[test]
 fn submitting_the_same_file_twice_leaves_the_ledger_unchanged() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("resubmit");
-    let sim = simulator(simulator::DEFAULT_SECRET, simulator::Faults::none());
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
-    let _w = Worker::start(&server, "again", &settings, &["--activities-per-second", "1000"], &scratch);
+    let Some(h) = Harness::start("resubmit", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
+        return;
+    };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
+    let _w = Worker::start(server, "again", settings, &["--activities-per-second", "1000"], scratch);
     let users = users("again", 10);
-    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(&sim, u)).collect();
+    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(sim, u)).collect();
 
-    let first = submit(&server, "again", &inputs, &["--wait"], &scratch);
+    let first = submit(server, "again", &inputs, &["--wait"], scratch);
     assert_eq!(
         (first.summary["started"].clone(), first.summary["completed"].clone()),
         (json!(10), json!(10))
     );
     let ledger = sim.ledger().len();
     let requests = sim.request_count();
-    let second = submit(&server, "again", &inputs, &["--wait"], &scratch);
+    let second = submit(server, "again", &inputs, &["--wait"], scratch);
     assert_eq!(second.code, Some(0), "{second:?}");
     assert_eq!(
         (second.summary["started"].clone(), second.summary["existing"].clone()),
@@ -261,23 +245,24 @@ fn submitting_the_same_file_twice_leaves_the_ledger_unchanged() {
     }
 
     // What the README says to do for a deliberate second retry of one input.
-    let again = submit(&server, "again", &inputs[..1], &["--wait", "--again", "2026-12-02"], &scratch);
+    let again = submit(server, "again", &inputs[..1], &["--wait", "--again", "2026-12-02"], scratch);
     assert_eq!(again.summary["started"], 1, "{again:?}");
     assert_eq!(sim.session_count(&users[0], TEMPLATE), 3, "seeded, first retry, deliberate second");
 }
 
 #[test]
 fn sigterm_drains_the_call_in_flight_then_exits_0() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("drain");
-    let sim =
-        simulator(simulator::DEFAULT_SECRET, simulator::Faults::first(1, "latency=3s".parse().unwrap()));
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
-    let mut w = Worker::start(&server, "drain", &settings, &["--activities-per-second", "1000"], &scratch);
-    let input = seeded_input(&sim, "drain-1");
-    let submitted = submit(&server, "drain", std::slice::from_ref(&input), &[], &scratch);
+    let Some(h) = Harness::start(
+        "drain",
+        simulator::DEFAULT_SECRET,
+        simulator::Faults::first(1, "latency=3s".parse().unwrap()),
+    ) else {
+        return;
+    };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
+    let mut w = Worker::start(server, "drain", settings, &["--activities-per-second", "1000"], scratch);
+    let input = seeded_input(sim, "drain-1");
+    let submitted = submit(server, "drain", std::slice::from_ref(&input), &[], scratch);
     let waited = Instant::now();
     while sim.request_count() < 1 {
         assert!(waited.elapsed() < Duration::from_secs(30));
@@ -294,8 +279,8 @@ fn sigterm_drains_the_call_in_flight_then_exits_0() {
     let (_, history) = server.history(id);
     assert_eq!(events(&history, "ACTIVITY_TASK_COMPLETED").len(), 1, "the call in flight was reported");
     // A fresh worker finishes the workflow; nothing was sent twice.
-    let _next = Worker::start(&server, "drain", &settings, &["--activities-per-second", "1000"], &scratch);
-    let out = submit(&server, "drain", &[input], &["--wait"], &scratch);
+    let _next = Worker::start(server, "drain", settings, &["--activities-per-second", "1000"], scratch);
+    let out = submit(server, "drain", &[input], &["--wait"], scratch);
     assert_eq!(out.rows[0]["status"], "COMPLETED", "{out:?}");
     assert_eq!(out.rows[0]["result"]["output"]["attempt"], 1);
     assert_eq!(sim.session_count("drain-1", TEMPLATE), 2);
@@ -303,17 +288,13 @@ fn sigterm_drains_the_call_in_flight_then_exits_0() {
 
 #[test]
 fn canaries_never_reach_history_or_worker_output_unless_unmasked() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("canary");
     let secret = "sk-CANARY-temporal-7f3a9c";
-    let sim = simulator(secret, simulator::Faults::none());
-    let settings = settings_file(&scratch, &sim, secret);
-    let worker = Worker::start(&server, "canary", &settings, &["--activities-per-second", "1000"], &scratch);
+    let Some(h) = Harness::start("canary", secret, simulator::Faults::none()) else { return };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
+    let worker = Worker::start(server, "canary", settings, &["--activities-per-second", "1000"], scratch);
     let personal = ["Canarygiven", "Canaryfamily", "canary.person@example.com", "456123789"];
     let input = |user: &str| {
-        let mut input = seeded_input(&sim, user);
+        let mut input = seeded_input(sim, user);
         input["user"] = json!({
             "name": {"given_name": personal[0], "family_name": personal[1]},
             "email_address": personal[2],
@@ -321,8 +302,8 @@ fn canaries_never_reach_history_or_worker_output_unless_unmasked() {
         });
         input
     };
-    let masked = submit(&server, "canary", &[input("canary-masked")], &["--wait"], &scratch);
-    let kept = submit(&server, "canary", &[input("canary-kept")], &["--wait", "--keep-plaid-body"], &scratch);
+    let masked = submit(server, "canary", &[input("canary-masked")], &["--wait"], scratch);
+    let kept = submit(server, "canary", &[input("canary-kept")], &["--wait", "--keep-plaid-body"], scratch);
     for out in [&masked, &kept] {
         assert_eq!(out.summary["completed"], 1, "{out:?}");
     }

