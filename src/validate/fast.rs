@@ -618,6 +618,85 @@ mod tests {
             .unwrap();
     }
 
+    /// Addresses and ID numbers in every country and of every type, each member absent, null,
+    /// plausible or wrong: the per-country rules the table samples, everywhere.
+    #[test]
+    fn fast_path_agrees_on_every_country_and_id_type() {
+        let data = |name: &str| -> Value {
+            let path = format!("{}/schema/data/{name}", env!("CARGO_MANIFEST_DIR"));
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        let (countries, subdivisions, ids) =
+            (data("countries.json"), data("subdivisions.json"), data("id-numbers.json"));
+        let mut codes: Vec<String> = serde_json::from_value(countries["countries"].clone()).unwrap();
+        codes.extend(["PR", "us", ""].map(String::from));
+        let id_types: Vec<(String, String)> = ids["id_numbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (t["type"].as_str().unwrap().to_owned(), generable(t["pattern"].as_str().unwrap()).unwrap())
+            })
+            .collect();
+        let member = |plausible: BoxedStrategy<String>| {
+            prop_oneof![
+                1 => Just(None),
+                1 => Just(Some(Value::Null)),
+                8 => plausible.prop_map(|s| Some(Value::from(s))),
+                1 => "[ -~]{0,4}".prop_map(|s| Some(Value::from(s))),
+            ]
+        };
+        let region = (any::<prop::sample::Index>(), any::<prop::sample::Index>());
+        let address = (
+            prop::sample::select(codes),
+            member(Just("12 Rue Haute".to_owned()).boxed()),
+            member(Just("Unit 4".to_owned()).boxed()),
+            member(Just("Lyon".to_owned()).boxed()),
+            member(string_regex("[0-9]{5}|[A-Z0-9]{3,8}").unwrap().boxed()),
+            (member(Just(String::new()).boxed()), region),
+        );
+        let id_number = (0..id_types.len()).prop_flat_map(move |i| {
+            let (kind, pattern) = id_types[i].clone();
+            member(string_regex(&pattern).unwrap().boxed()).prop_map(move |value| {
+                value.map(|v| serde_json::json!({"type": kind, "value": v.as_str().map_or(Value::Null, Value::from)}))
+            })
+        });
+        let strategy = (address, prop::option::weighted(0.3, id_number), any::<bool>());
+        let accepted = std::cell::Cell::new(0);
+        fuzz::runner("validate")
+            .run(&strategy, |((country, street, street2, city, postal_code, (region, (a, b))), id_number, nulls)| {
+                let mut address = serde_json::Map::new();
+                address.insert("country".into(), Value::from(country.clone()));
+                // A region from the country's own list where it has one, else what was generated.
+                let listed = subdivisions["regions"][&country].as_array().filter(|l| !l.is_empty());
+                let region = match (region, listed) {
+                    (Some(Value::String(_)), Some(list)) if a.index(4) > 0 => Some(list[b.index(list.len())].clone()),
+                    (region, _) => region,
+                };
+                for (key, value) in [("street", street), ("street2", street2), ("city", city), ("postal_code", postal_code), ("region", region)] {
+                    if let Some(value) = value {
+                        address.insert(key.into(), value);
+                    }
+                }
+                let mut user = serde_json::json!({"address": address});
+                match id_number {
+                    Some(Some(id)) => user["id_number"] = id,
+                    Some(None) if nulls => user["id_number"] = Value::Null,
+                    _ => {}
+                }
+                let input = serde_json::json!({"client_user_id": "user-1", "template_id": "idvtmp_1", "strategy": "reset", "user": user});
+                let text = input.to_string();
+                accepted.set(accepted.get() + usize::from(accepts(&text)));
+                agrees(&text).map_err(TestCaseError::fail)
+            })
+            .unwrap();
+        let accepted = accepted.get();
+        assert!(
+            accepted >= fuzz::cases("validate") as usize / 50,
+            "only {accepted} generated inputs took the fast path"
+        );
+    }
+
     /// Each string field's leaf says what jsonschema says of the same subschema, on strings
     /// generated from the field's own pattern (mostly matching it) and on any strings.
     #[test]
