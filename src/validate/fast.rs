@@ -8,21 +8,23 @@
 //! warning) falls back to the general path, which writes every report that is not the empty
 //! one. So error reports never come from here.
 //!
-//! The rules are the embedded schema's, read from it at first use: every string is checked by
-//! the schema's own subschema for that field (compiled by jsonschema, so patterns, formats and
-//! lengths mean exactly what they mean to the general validator), and the conditional rules
-//! (countries, ID types, subdivisions) are taken from the schema's `allOf`s in the shapes
-//! schema/generate.py writes. A shape this module does not know turns the fast path off rather
-//! than guess. `tests::fast_path_agrees_with_the_schema` proves it equal to the general path on
-//! the whole case table and the validate fuzzer's inputs.
+//! The rules are the embedded schema's, read from it at first use, never restated: each string
+//! field is judged by its own subschema (`Leaf`: lengths, enum, patterns translated and compiled
+//! as jsonschema does them, formats by jsonschema itself), and the conditional rules (countries,
+//! ID types, subdivisions) are taken from the schema's `allOf`s in the shapes schema/generate.py
+//! writes. A shape this module does not know turns the fast path off rather than guess.
+//!
+//! The proof, in `tests`: the fast verdict is the general one on the whole case table, the
+//! validate fuzzer's inputs, and generated addresses and ID numbers of every country and type;
+//! and every leaf judges generated strings as jsonschema does.
 
-use jsonschema::Validator;
 use std::{
     collections::BTreeMap,
     marker::PhantomData,
     sync::{Arc, LazyLock},
 };
 
+use jsonschema::Validator;
 use serde::{de, Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -197,8 +199,9 @@ static RULES: LazyLock<Option<Rules>> = LazyLock::new(|| {
 /// jsonschema itself). A subschema with any other assertion is not a leaf, and the fast path
 /// stays off. `tests::leaves_judge_strings_as_jsonschema_does` holds each leaf to jsonschema.
 struct Leaf {
-    /// The subschema's `type` allows a string.
+    /// The subschema's `type` allows a string; and null.
     string: bool,
+    null: bool,
     min_length: usize,
     max_length: usize,
     pattern: Option<fancy_regex::Regex>,
@@ -223,11 +226,11 @@ impl Leaf {
         if !object.keys().all(|k| known.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str())) {
             return None;
         }
-        let string = match object.get("type") {
-            None => true,
-            Some(Value::String(t)) => t == "string",
-            Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
-            Some(_) => return None,
+        let allows = |kind: &str| match object.get("type") {
+            None => Some(true),
+            Some(Value::String(t)) => Some(t == kind),
+            Some(Value::Array(types)) => Some(types.iter().any(|t| t == kind)),
+            Some(_) => None,
         };
         let length = |key: &str| object.get(key).map(|n| n.as_u64().and_then(|n| usize::try_from(n).ok()));
         let not_pattern = match object.get("not") {
@@ -240,11 +243,16 @@ impl Leaf {
             (None, None) => None,
             (Some(_), Some(_)) => return None,
         };
+        let pattern = match object.get("pattern") {
+            Some(pattern) => Some(regex(pattern)?),
+            None => None,
+        };
         Some(Leaf {
-            string,
+            string: allows("string")?,
+            null: allows("null")?,
             min_length: length("minLength").unwrap_or(Some(0))?,
             max_length: length("maxLength").unwrap_or(Some(usize::MAX))?,
-            pattern: object.get("pattern").map(regex).map_or(Some(None), |r| r.map(Some))?,
+            pattern,
             not_pattern,
             one_of,
             format: match object.get("format") {
@@ -385,8 +393,8 @@ impl Rules {
             && self.client_user_id.holds(input.client_user_id)
             && self.template_id.holds(input.template_id)
             && self.strategy.holds(input.strategy)
-            && optional(&input.client_id, &self.client_id, false)
-            && optional(&input.secret, &self.secret, false)
+            && optional(&input.client_id, &self.client_id)
+            && optional(&input.secret, &self.secret)
             && match &input.user {
                 Member::Given(Object(user)) => self.user(user),
                 Member::Absent | Member::Null => true,
@@ -415,9 +423,9 @@ impl Rules {
         name_ok
             && address_ok
             && id_ok
-            && optional(&user.email_address, &self.email_address, false)
-            && optional(&user.phone_number, &self.phone_number, true)
-            && optional(&user.date_of_birth, &self.date_of_birth, false)
+            && optional(&user.email_address, &self.email_address)
+            && optional(&user.phone_number, &self.phone_number)
+            && optional(&user.date_of_birth, &self.date_of_birth)
     }
 
     fn id_number(&self, id: &IdNumber) -> bool {
@@ -427,11 +435,11 @@ impl Rules {
     }
 }
 
-/// A member the schema may leave out: absent is fine, null only where the schema allows it.
-fn optional(member: &Member<&str>, leaf: &Leaf, nullable: bool) -> bool {
+/// A member the schema may leave out: absent is fine, null where its `type` allows it.
+fn optional(member: &Member<&str>, leaf: &Leaf) -> bool {
     match member {
         Member::Absent => true,
-        Member::Null => nullable,
+        Member::Null => leaf.null,
         Member::Given(text) => leaf.holds(text),
     }
 }
@@ -525,14 +533,10 @@ impl AddressRules {
         let members = address.members();
         let given = |i: &usize| matches!(members[*i], Member::Given(_));
         let full = self.full.iter().any(given);
-        self.members.iter().zip(members).all(|(leaf, member)| optional(member, leaf, true))
+        self.members.iter().zip(members).all(|(leaf, member)| optional(member, leaf))
             && (!full || country.required_in_full.iter().all(given))
             && country.not_accepted.iter().all(|i| matches!(members[*i], Member::Absent))
-            && country.further.iter().all(|(i, leaf)| match members[*i] {
-                Member::Absent => true,
-                Member::Null => false,
-                Member::Given(text) => leaf.holds(text),
-            })
+            && country.further.iter().all(|(i, leaf)| optional(members[*i], leaf))
             && match (&address.region, &country.subdivisions) {
                 (Member::Given(region), Some(listed)) => listed.contains(region),
                 _ => true,
