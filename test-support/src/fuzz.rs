@@ -23,8 +23,13 @@ pub fn cases(target: &str) -> u32 {
 }
 
 pub fn runner(target: &str) -> TestRunner {
+    runner_for(cases(target))
+}
+
+/// A runner for a share of a target's cases, where one property is checked many times over.
+pub fn runner_for(cases: u32) -> TestRunner {
     let config = ProptestConfig {
-        cases: cases(target),
+        cases,
         // No files written; a failure prints its minimal case.
         failure_persistence: None,
         max_shrink_iters: 2_000,
