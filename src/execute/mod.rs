@@ -55,16 +55,16 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
 }
 
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
-    // The same parse as `validate`: an input it reports invalid (not JSON, over the size cap)
-    // is never sent.
+    // The same check as `validate`: an input it reports invalid (not JSON, over the size cap,
+    // against the schema) is never sent.
+    let report = validate::check_text(input_text);
+    if !report.valid {
+        return (TaskResult::invalid_input(&report), Vec::new());
+    }
     let input: Value = match validate::parse(input_text) {
         Ok(v) => v,
         Err(issue) => return (TaskResult::invalid_input(&validate::Report::stopped(issue)), Vec::new()),
     };
-    let report = validate::check(&input);
-    if !report.valid {
-        return (TaskResult::invalid_input(&report), Vec::new());
-    }
     let Some(credentials) = Credentials::resolve(settings, &input) else {
         let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
         return (TaskResult::new(Status::FailedWithTerminalError, Some(why.into())), Vec::new());

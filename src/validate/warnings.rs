@@ -4,18 +4,38 @@ use serde_json::Value;
 
 use super::{issue, Issue};
 
-pub(super) fn of(input: &Value) -> Vec<Issue> {
-    let mut out = Vec::new();
-    let text = |path: &[&str]| at(input, path).and_then(Value::as_str);
+/// What the warnings look at, read from the input however it was read.
+pub(super) struct Facts<'a> {
+    pub(super) selfie_check: Option<bool>,
+    pub(super) client_user_id: Option<&'a str>,
+    pub(super) template_id: Option<&'a str>,
+    pub(super) id_type: Option<&'a str>,
+    pub(super) address_country: Option<&'a str>,
+}
 
-    if at(input, &["steps", "selfie_check"]) == Some(&Value::Bool(true)) {
+impl<'a> Facts<'a> {
+    pub(super) fn of(input: &'a Value) -> Facts<'a> {
+        let text = |path: &[&str]| at(input, path).and_then(Value::as_str);
+        Facts {
+            selfie_check: at(input, &["steps", "selfie_check"]).and_then(Value::as_bool),
+            client_user_id: text(&["client_user_id"]),
+            template_id: text(&["template_id"]),
+            id_type: text(&["user", "id_number", "type"]),
+            address_country: text(&["user", "address", "country"]),
+        }
+    }
+}
+
+pub(super) fn of(facts: &Facts) -> Vec<Issue> {
+    let mut out = Vec::new();
+    if facts.selfie_check == Some(true) {
         out.push(Issue::new(
             "/steps/selfie_check",
             "sandbox_ignored",
             "Plaid's sandbox silently turns selfie_check off; it runs only in production.",
         ));
     }
-    if text(&["client_user_id"]).is_some_and(looks_personal) {
+    if facts.client_user_id.is_some_and(looks_personal) {
         out.push(Issue::new(
             "/client_user_id",
             "personal_data",
@@ -23,16 +43,15 @@ pub(super) fn of(input: &Value) -> Vec<Issue> {
              personal data.",
         ));
     }
-    if text(&["template_id"]).is_some_and(|id| !id.is_empty() && !id.starts_with("idvtmp_")) {
+    if facts.template_id.is_some_and(|id| !id.is_empty() && !id.starts_with("idvtmp_")) {
         out.push(Issue::new(
             "/template_id",
             "unusual_id",
             "template_id does not start with idvtmp_, as Plaid's template IDs do.",
         ));
     }
-    let id_country =
-        text(&["user", "id_number", "type"]).and_then(issue::id_number).map(|t| t.country.as_str());
-    if let (Some(id), Some(address)) = (id_country, text(&["user", "address", "country"])) {
+    let id_country = facts.id_type.and_then(issue::id_number).map(|t| t.country.as_str());
+    if let (Some(id), Some(address)) = (id_country, facts.address_country) {
         if id != address {
             out.push(Issue::new(
                 "/user/id_number/type",

@@ -4,6 +4,7 @@
 //!
 //! - `plugin`: [`plugin`], [`plugin_path`], [`library`], [`fixture`].
 //! - [`cases`]: the validation case table.
+//! - [`fuzz`]: the fuzzer's inputs and case counts.
 //! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
 //! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
 //! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them; [`http_agent`], a plain client.
@@ -11,6 +12,7 @@
 
 mod canary;
 pub mod cases;
+pub mod fuzz;
 pub mod interop;
 mod plugin;
 mod server;
