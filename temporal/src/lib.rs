@@ -7,6 +7,8 @@
 //! The map of the crate:
 //! - [`cli`]: the commands, their flags and exit codes.
 //! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
+//! - [`codec`]: every payload encrypted before it leaves the process, with the key from
+//!   `PLAID_IDV_PAYLOAD_KEY`.
 //! - [`policy`]: the plugin's `temporal` preset read into activity options and the queue's rate limit.
 //! - [`task`]: what a workflow carries: the input, and whether Plaid's answer is kept unmasked.
 //! - [`activity`]: one `execute`, Temporal's attempt and deadline as its context, its task result
@@ -19,6 +21,7 @@
 
 pub mod activity;
 pub mod cli;
+pub mod codec;
 pub mod connection;
 pub mod error;
 pub mod persisted;

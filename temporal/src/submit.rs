@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 
 use crate::{
     activity::{FAILED, TERMINAL},
+    codec::PayloadKey,
     connection::ServerArgs,
     error::Error,
     task::Task,
@@ -58,9 +59,10 @@ struct Row {
 
 /// The exit code: 0 when every input completed (or, without `--wait`, was submitted).
 pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
+    let key = PayloadKey::from_env()?;
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Error::new(format!("--inputs: cannot read {}: {e}", args.inputs.display())))?;
-    let client = args.server.connect().await?;
+    let client = args.server.connect(&key).await?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -7,14 +7,19 @@ use std::path::PathBuf;
 use clap::Args;
 use plaid_idv_retry_interface::{self as interface, Dialect, Environment, Plugin, PresetOptions};
 use serde_json::{Map, Value};
+use temporalio_common::telemetry::{Logger, TelemetryOptions};
 use temporalio_sdk::{
-    runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+    runtime::{
+        worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+        RuntimeOptions,
+    },
     Runtime, Worker, WorkerOptions,
 };
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     activity::{self, RetryActivity},
+    codec::PayloadKey,
     connection::ServerArgs,
     error::Error,
     policy::Policy,
@@ -42,6 +47,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(args: WorkerArgs) -> Result<(), Error> {
+    let key = PayloadKey::from_env()?;
     let plugin = load(args.plugin.as_deref())?;
     let settings = settings(args.settings.as_ref())?;
     check_settings(&plugin, &settings)?;
@@ -61,9 +67,9 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
     }
     activity::set_activity_type(&policy.activity_type);
 
-    let runtime = Runtime::from_current_tokio(Default::default())
+    let runtime = Runtime::from_current_tokio(runtime_options()?)
         .map_err(|e| Error::new(format!("cannot start the Temporal runtime: {e}")))?;
-    let client = args.server.connect().await?;
+    let client = args.server.connect(&key).await?;
     let slots = usize::from(args.max_concurrent);
     let workflow_policy = policy.clone();
     let options = WorkerOptions::new(args.server.task_queue.clone())
@@ -98,17 +104,29 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
     });
 
     eprintln!(
-        "worker polling task queue {:?} (namespace {:?}, {}): activity {}, at most {} at once, queue limit {}/s",
+        "worker polling task queue {:?} (namespace {:?}, {}): activity {}, at most {} at once, queue limit {}/s, payload key {}",
         args.server.task_queue,
         args.server.namespace,
         args.server.address,
         policy.activity_type,
         slots,
-        policy.task_queue_activities_per_second
+        policy.task_queue_activities_per_second,
+        key.id()
     );
     worker.run().await.map_err(|e| Error::new(format!("the worker stopped: {e}")))?;
     eprintln!("worker drained");
     Ok(())
+}
+
+/// The SDK's own errors on the console. At error level it logs only payloads the codec refused
+/// or could not seal (the message names key ids, never data): without a logger a worker given
+/// another key than `submit` would fail every workflow task silently.
+fn runtime_options() -> Result<RuntimeOptions, Error> {
+    let logging = Logger::Console { filter: "temporalio_sdk=error".to_owned(), format: None };
+    RuntimeOptions::builder()
+        .telemetry_options(TelemetryOptions::builder().logging(logging).build())
+        .build()
+        .map_err(|e| Error::new(format!("the Temporal runtime's options: {e}")))
 }
 
 /// `--plugin`, else `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable (the interface's
