@@ -287,7 +287,7 @@ fn sigterm_drains_the_call_in_flight_then_exits_0() {
 }
 
 #[test]
-fn canaries_never_reach_history_or_worker_output_unless_unmasked() {
+fn canaries_never_reach_history_or_worker_output_even_when_kept() {
     let secret = "sk-CANARY-temporal-7f3a9c";
     let Some(h) = Harness::start("canary", secret, simulator::Faults::none()) else { return };
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
@@ -312,30 +312,109 @@ fn canaries_never_reach_history_or_worker_output_unless_unmasked() {
     assert_eq!(body(&masked)["name"]["given_name"], "***");
     assert_eq!(body(&kept)["name"]["given_name"], personal[0]);
 
-    let outputs = [("worker output", worker.output())];
+    let outputs =
+        [("worker output", worker.output()), ("submit output", masked.stderr.clone() + &kept.stderr)];
     for (name, text) in &outputs {
         assert!(!text.contains(secret), "the secret in the {name}");
+        assert!(!text.contains(PAYLOAD_KEY), "the payload key in the {name}");
         for p in personal {
             assert!(!text.contains(p), "{p} in the {name}");
         }
     }
-    for (out, unmasked) in [(&masked, false), (&kept, true)] {
+    for out in [&masked, &kept] {
         let id = out.rows[0]["workflow_id"].as_str().unwrap();
         let (text, history) = server.history(id);
-        assert!(!text.contains(secret), "the secret in {id}'s history");
         assert!(!out.stderr.contains(secret) && !out.rows[0].to_string().contains(secret));
-        // What Temporal stores of the task's results: the activity's and the workflow's.
-        let results: String = ["ACTIVITY_TASK_COMPLETED", "WORKFLOW_EXECUTION_COMPLETED"]
-            .iter()
-            .flat_map(|k| events(&history, k))
-            .map(Value::to_string)
-            .collect();
-        assert!(!results.is_empty());
+        // Every event, payloads base64-decoded: the input (with `user`), the activity's input and
+        // result, the workflow's result. With or without --keep-plaid-body: the codec sealed them.
+        let decoded = base64_of_json_payloads(&text);
+        assert!(!decoded.contains(secret), "the secret in {id}'s history");
+        assert!(!decoded.contains(PAYLOAD_KEY), "the payload key in {id}'s history");
         for p in personal {
-            let encoded = base64_of_json_payloads(&results).contains(p);
-            assert_eq!(encoded, unmasked, "{p} in {id}'s stored results (unmasked setting: {unmasked})");
+            assert!(!decoded.contains(p), "{p} in {id}'s history");
+        }
+        let encodings = payload_encodings(&Value::Array(history.clone()));
+        assert!(encodings.len() >= 4, "input, activity input and result, workflow result: {encodings:?}");
+        assert!(encodings.iter().all(|e| e == "binary/encrypted"), "{id}: {encodings:?}");
+    }
+}
+
+/// The `encoding` of every payload anywhere in `value` (metadata values are base64).
+fn payload_encodings(value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => {
+            let own = map.get("metadata").and_then(|m| m["encoding"].as_str()).and_then(base64_decode);
+            let own = own.map(|e| String::from_utf8_lossy(&e).into_owned());
+            own.into_iter().chain(map.values().flat_map(payload_encodings)).collect()
+        }
+        Value::Array(items) => items.iter().flat_map(payload_encodings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn worker_and_submit_refuse_to_start_without_a_valid_payload_key() {
+    let scratch = Scratch::new("nokey");
+    let inputs = scratch.file("inputs.jsonl", "{}\n");
+    let bad = "not-a-key-CANARY-0123";
+    for key in [None, Some(""), Some(bad), Some(&PAYLOAD_KEY[..62])] {
+        for args in [vec!["worker"], vec!["submit", "--inputs", inputs.to_str().unwrap()]] {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"));
+            command.args(&args).args(["--address", "127.0.0.1:1"]).env_remove("PLAID_IDV_PAYLOAD_KEY");
+            if let Some(key) = key {
+                command.env("PLAID_IDV_PAYLOAD_KEY", key);
+            }
+            let out = command.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} with {key:?}: {stderr}");
+            assert!(
+                stderr.contains("PLAID_IDV_PAYLOAD_KEY") && stderr.contains("openssl rand -hex 32"),
+                "{stderr}"
+            );
+            assert!(
+                !stderr.contains(bad) && !stderr.contains(&PAYLOAD_KEY[..62]),
+                "the value quoted: {stderr}"
+            );
         }
     }
+}
+
+#[test]
+fn a_worker_with_another_key_completes_nothing_and_names_both_key_ids() {
+    let Some(h) = Harness::start("otherkey", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
+        return;
+    };
+    let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
+    let other = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let id = |hex: &str| plaid_idv_temporal::codec::PayloadKey::from_hex(hex).unwrap().id().to_owned();
+    let fast = ["--activities-per-second", "1000"];
+    let mut wrong = Worker::start_with_key(server, "otherkey", settings, &fast, scratch, other);
+    let input = seeded_input(sim, "otherkey-1");
+    let out = submit(server, "otherkey", std::slice::from_ref(&input), &[], scratch);
+    assert_eq!(out.summary["started"], 1, "{out:?}");
+    let workflow_id = out.rows[0]["workflow_id"].as_str().unwrap().to_owned();
+
+    let started = Instant::now();
+    while !wrong.output().contains("payload encrypted with key") {
+        assert!(started.elapsed() < Duration::from_secs(30), "no key mismatch reported: {}", wrong.output());
+        thread::sleep(Duration::from_millis(200));
+    }
+    let output = wrong.output();
+    let line = output.lines().find(|l| l.contains("payload encrypted with key")).unwrap();
+    assert!(line.contains(&id(PAYLOAD_KEY)) && line.contains(&id(other)), "{line}");
+    assert!(!output.contains(PAYLOAD_KEY) && !output.contains(other), "a key in the worker output");
+    let (_, history) = server.history(&workflow_id);
+    assert!(!events(&history, "WORKFLOW_TASK_FAILED").is_empty(), "the worker refused the task");
+    assert!(events(&history, "WORKFLOW_EXECUTION_COMPLETED").is_empty());
+    assert!(events(&history, "ACTIVITY_TASK_SCHEDULED").is_empty(), "nothing ran");
+    assert_eq!(sim.session_count("otherkey-1", TEMPLATE), 1, "nothing reached Plaid");
+
+    // Only the key was wrong: a worker with submit's key finishes the same workflow.
+    wrong.kill();
+    let _right = Worker::start(server, "otherkey", settings, &fast, scratch);
+    let done = submit(server, "otherkey", &[input], &["--wait"], scratch);
+    assert_eq!(done.rows[0]["status"], "COMPLETED", "{done:?}");
+    assert_eq!(sim.session_count("otherkey-1", TEMPLATE), 2);
 }
 
 /// Payload data in `workflow show --output json` is base64 of the JSON the SDK wrote: decoded

@@ -20,6 +20,10 @@ pub use plaid_idv_simulator::{self as simulator, Sandbox, SandboxConfig, Status}
 
 pub const TEMPLATE: &str = "idvtmp_52xR9LKo77r1Np";
 
+/// The payload key every worker and submit here is given (`PLAID_IDV_PAYLOAD_KEY`), unless a
+/// proof starts a worker with another on purpose.
+pub const PAYLOAD_KEY: &str = "5e1f0c2d9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f302112030405";
+
 /// One proof at a time: each starts its own server and workers.
 pub fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
@@ -167,6 +171,18 @@ impl Worker {
         extra: &[&str],
         scratch: &Scratch,
     ) -> Worker {
+        Worker::start_with_key(server, queue, settings, extra, scratch, PAYLOAD_KEY)
+    }
+
+    /// A worker given `key` as its payload key.
+    pub fn start_with_key(
+        server: &DevServer,
+        queue: &str,
+        settings: &Path,
+        extra: &[&str],
+        scratch: &Scratch,
+        key: &str,
+    ) -> Worker {
         let log = scratch.0.join(format!("worker-{}.log", free_port()));
         let out = fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"))
@@ -176,6 +192,7 @@ impl Worker {
             .args(extra)
             .env_remove("PLAID_CLIENT_ID")
             .env_remove("PLAID_SECRET")
+            .env("PLAID_IDV_PAYLOAD_KEY", key)
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -278,6 +295,7 @@ pub fn submit(
         .arg("--inputs")
         .arg(&file)
         .args(extra)
+        .env("PLAID_IDV_PAYLOAD_KEY", PAYLOAD_KEY)
         .output()
         .expect("the submit binary");
     let stdout = String::from_utf8(out.stdout).unwrap();
