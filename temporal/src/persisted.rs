@@ -1,7 +1,8 @@
 //! What Temporal stores of a task result: activity results and failure details live in the event
 //! history (and the UI) for the namespace's retention period. Plaid's answer repeats the user's
 //! personal data, so by default every personal field is masked before the result leaves the
-//! worker; the request echo and the logs never carried any.
+//! worker; the request echo and the logs never carried any. (The [`crate::codec`] then encrypts
+//! it; masking still hides the personal fields from whoever holds the key.)
 
 use plaid_idv_retry_interface::mask_personal;
 use serde_json::Value;

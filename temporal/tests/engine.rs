@@ -417,8 +417,8 @@ fn a_worker_with_another_key_completes_nothing_and_names_both_key_ids() {
     assert_eq!(sim.session_count("otherkey-1", TEMPLATE), 2);
 }
 
-/// Payload data in `workflow show --output json` is base64 of the JSON the SDK wrote: decoded
-/// here so a canary is found wherever it sits.
+/// Payload data in `workflow show --output json` is base64 of what the SDK wrote (the JSON
+/// itself, were the codec off): decoded here so a canary in clear is found wherever it sits.
 fn base64_of_json_payloads(text: &str) -> String {
     let mut decoded = String::from(text);
     for piece in text.split('"') {
