@@ -4,7 +4,7 @@
 //! `--again LABEL` is how a person asks for a deliberate second retry: the label becomes part of
 //! the id.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::{collections::BTreeMap, io::Write, path::PathBuf};
 
 use clap::Args;
 use serde_json::{json, Map, Value};
@@ -82,14 +82,14 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
     }
     let summary = summarize(&rows, args.wait);
     if args.json {
-        for r in &rows {
-            let row = json!({"line": r.line, "workflow_id": r.workflow_id, "submitted": r.submitted,
-                "status": r.status, "result": r.result});
-            println!("{row}");
-        }
-        println!("{}", json!({ "summary": summary }));
+        let rows = rows.iter().map(|r| {
+            json!({"line": r.line, "workflow_id": r.workflow_id, "submitted": r.submitted,
+                "status": r.status, "result": r.result})
+            .to_string()
+        });
+        print_lines(rows.chain([json!({ "summary": summary }).to_string()]));
     } else {
-        println!("{}", describe(&summary, args.wait));
+        print_lines([describe(&summary, args.wait)]);
     }
     let count = |k: &str| summary[k].as_u64().unwrap_or(0);
     Ok(if count("invalid") + count("terminal") > 0 {
@@ -212,6 +212,18 @@ fn describe(s: &Value, waited: bool) -> String {
         ));
     }
     text
+}
+
+/// Standard output, a line each. A reader that has gone (`submit … | head`) ends the printing,
+/// not the run: `println!` would panic on the broken pipe, and the workflows are started either
+/// way; the exit code still says how they ended.
+fn print_lines(lines: impl IntoIterator<Item = String>) {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::{thread, time::Duration, time::Instant};
+use std::{process::Stdio, thread, time::Duration, time::Instant};
 
 use serde_json::{json, Value};
 use support::*;
@@ -243,6 +243,19 @@ fn submitting_the_same_file_twice_leaves_the_ledger_unchanged() {
             b["result"]["output"]["response"]["body"]["id"]
         );
     }
+
+    // A reader that goes away (`submit … | head`): the printing ends, the run does not panic.
+    let mut gone = submit_command(server, "again", &inputs, &["--wait"], scratch)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the submit binary");
+    drop(gone.stdout.take());
+    let gone = gone.wait_with_output().expect("submit ends");
+    let stderr = String::from_utf8_lossy(&gone.stderr);
+    assert_eq!(gone.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(sim.request_count(), requests, "nothing reached Plaid");
 
     // What the README says to do for a deliberate second retry of one input.
     let again = submit(server, "again", &inputs[..1], &["--wait", "--again", "2026-12-02"], scratch);

@@ -281,6 +281,26 @@ pub fn seeded_input(sim: &Sandbox, user: &str) -> Value {
 }
 
 /// `submit --inputs FILE --json` (and `extra`): the exit code, one row per input, the summary.
+/// `submit --json` of `inputs` (written to a file in `scratch`), with the test payload key.
+pub fn submit_command(
+    server: &DevServer,
+    queue: &str,
+    inputs: &[Value],
+    extra: &[&str],
+    scratch: &Scratch,
+) -> Command {
+    let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
+    let file = scratch.file(&format!("inputs-{}.jsonl", free_port()), &text);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"));
+    command
+        .args(["submit", "--json", "--address", &server.address, "--task-queue", queue])
+        .arg("--inputs")
+        .arg(&file)
+        .args(extra)
+        .env("PLAID_IDV_PAYLOAD_KEY", PAYLOAD_KEY);
+    command
+}
+
 pub fn submit(
     server: &DevServer,
     queue: &str,
@@ -288,16 +308,7 @@ pub fn submit(
     extra: &[&str],
     scratch: &Scratch,
 ) -> Submitted {
-    let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
-    let file = scratch.file(&format!("inputs-{}.jsonl", free_port()), &text);
-    let out = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"))
-        .args(["submit", "--json", "--address", &server.address, "--task-queue", queue])
-        .arg("--inputs")
-        .arg(&file)
-        .args(extra)
-        .env("PLAID_IDV_PAYLOAD_KEY", PAYLOAD_KEY)
-        .output()
-        .expect("the submit binary");
+    let out = submit_command(server, queue, inputs, extra, scratch).output().expect("the submit binary");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let mut lines: Vec<Value> =
         stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
