@@ -4,8 +4,9 @@
 //! The input schema is the one authority on validity: it is compiled once, shared by all threads,
 //! and an input is valid exactly when the schema says so. This module only turns the schema's
 //! verdict into a report. `fast` answers the common case (valid, nothing to warn about) from the
-//! text with the schema's own rules, and is proven to agree with the general path. Messages are written from the failed rule and the schema, never from the
-//! input's values, which are personal data or secrets.
+//! text with the schema's own rules, and is proven to agree with the general path. Messages are
+//! written from the failed rule and the schema, never from the input's values, which are personal
+//! data or secrets.
 
 mod fast;
 mod issue;
@@ -31,16 +32,43 @@ fn options() -> jsonschema::ValidationOptions<'static> {
     jsonschema::options().with_draft(jsonschema::Draft::Draft202012).should_validate_formats(true)
 }
 
-/// The report of a task input given as JSON text: validate's and execute's one way in. A valid
-/// input with nothing to warn about is usually recognised by the fast path; every other report
-/// is the general validator's.
-pub(crate) fn check_text(text: &str) -> Report {
-    if text.len() <= MAX_INPUT_BYTES && fast::accepts(text) {
-        return Report { valid: true, errors: Vec::new(), warnings: Vec::new() };
+/// The report of a task input given as JSON text: what `validate` answers. A valid input with
+/// nothing to warn about is usually recognised by the fast path, without building its JSON;
+/// every other report is the general validator's.
+fn check_text(text: &str) -> Report {
+    if fast_accepts(text) {
+        return clean();
     }
+    general(text).0
+}
+
+/// The same report as `check_text`, with the input as JSON when it is JSON: execute's one way
+/// in, which sends the JSON it validated and parses the text once on either path.
+pub(crate) fn read(text: &str) -> (Report, Option<Value>) {
+    if fast_accepts(text) {
+        // Accepted text is JSON under the size cap, so `parse` succeeds; its issue stands if not.
+        return match parse(text) {
+            Ok(input) => (clean(), Some(input)),
+            Err(issue) => (Report::stopped(issue), None),
+        };
+    }
+    general(text)
+}
+
+/// The report of a valid input with nothing to warn about.
+fn clean() -> Report {
+    Report { valid: true, errors: Vec::new(), warnings: Vec::new() }
+}
+
+fn fast_accepts(text: &str) -> bool {
+    text.len() <= MAX_INPUT_BYTES && fast::accepts(text)
+}
+
+/// The general path: the text parsed, then checked against the compiled schema.
+fn general(text: &str) -> (Report, Option<Value>) {
     match parse(text) {
-        Ok(input) => check(&input),
-        Err(issue) => Report::stopped(issue),
+        Ok(input) => (check(&input), Some(input)),
+        Err(issue) => (Report::stopped(issue), None),
     }
 }
 
@@ -77,9 +105,9 @@ pub fn report_json(text: &str) -> String {
     })
 }
 
-/// The input text as JSON, or the one issue that stops it: too big, or not JSON. Execute parses
-/// with this too, so the two never disagree about an input.
-pub(crate) fn parse(text: &str) -> Result<Value, Issue> {
+/// The input text as JSON, or the one issue that stops it: too big, or not JSON. Both paths
+/// above parse with this, so validate and execute never disagree about an input.
+fn parse(text: &str) -> Result<Value, Issue> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(Issue::too_big(text.len()));
     }

@@ -57,13 +57,9 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
     // The same check as `validate`: an input it reports invalid (not JSON, over the size cap,
     // against the schema) is never sent.
-    let report = validate::check_text(input_text);
-    if !report.valid {
+    let (report, input) = validate::read(input_text);
+    let Some(input) = input.filter(|_| report.valid) else {
         return (TaskResult::invalid_input(&report), Vec::new());
-    }
-    let input: Value = match validate::parse(input_text) {
-        Ok(v) => v,
-        Err(issue) => return (TaskResult::invalid_input(&validate::Report::stopped(issue)), Vec::new()),
     };
     let Some(credentials) = Credentials::resolve(settings, &input) else {
         let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";

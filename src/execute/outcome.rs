@@ -30,11 +30,11 @@ const RATE_LIMIT_WAIT_SECONDS: f64 = 60.0;
 pub fn classify(received: &Received) -> Class {
     let status = received.status;
     let fields = received.fields();
-    let field = |f: fn(&Fields) -> &Option<Value>| fields.and_then(|b| Fields::str(f(b))).map(str::to_owned);
-    let (error_type, error_code) = (field(|f| &f.error_type), field(|f| &f.error_code));
+    let error_type = fields.and_then(|f| Fields::str(&f.error_type));
+    let error_code = fields.and_then(|f| Fields::str(&f.error_code));
     let plaid = |t: &str, c: &str| format!("Plaid answered HTTP {status} {t}/{c}");
-    if let (Some(t), Some(c)) = (&error_type, &error_code) {
-        match (t.as_str(), c.as_str()) {
+    if let (Some(t), Some(c)) = (error_type, error_code) {
+        match (t, c) {
             ("INVALID_REQUEST" | "INVALID_INPUT" | "USER_ERROR", _) => {
                 return Class::Terminal(format!(
                     "{}: fix the request or the credentials, do not retry",

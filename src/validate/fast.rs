@@ -583,22 +583,15 @@ mod tests {
     use proptest::{prelude::*, string::string_regex};
 
     use super::*;
-    use crate::validate::{check, parse, Report, MAX_INPUT_BYTES};
-
-    /// The general path's report: what validate answers whenever the fast path declines.
-    fn general(text: &str) -> Report {
-        match parse(text) {
-            Ok(input) => check(&input),
-            Err(issue) => Report::stopped(issue),
-        }
-    }
+    use crate::validate::{fast_accepts, general};
 
     /// The fast path accepts exactly the inputs the general path finds valid with no warnings,
     /// except that it declines any text with an escape (a borrowed `&str` cannot hold one), so
     /// the general path answers those too.
     fn agrees(text: &str) -> Result<(), String> {
-        let fast = text.len() <= MAX_INPUT_BYTES && accepts(text);
-        let report = general(text);
+        let fast = fast_accepts(text);
+        // The general path's report: what validate answers whenever the fast path declines.
+        let (report, _) = general(text);
         let clean = report.valid && report.warnings.is_empty();
         match (fast, clean) {
             (true, false) => Err(format!("the fast path accepted what the schema reports as {report:?}")),
