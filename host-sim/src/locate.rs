@@ -1,5 +1,5 @@
 //! Where the plugin is (the interface's [`locate`]: `--plugin PATH`, else
-//! `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable or in its `deps/`), loaded.
+//! `$PLAID_IDV_RETRY_PLUGIN`, else beside this executable), loaded.
 
 use std::path::Path;
 

@@ -25,6 +25,16 @@ fn the_plugin_is_found_through_the_environment() {
     assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
 }
 
+/// With no flag and no variable, beside host-sim's executable: where one cargo build of the plugin
+/// and host-sim leaves both (`cargo host-sim`).
+#[test]
+fn the_plugin_is_found_beside_the_executable() {
+    let beside = common::workspace_bin("host-sim").with_file_name("libplaid_idv_retry.so");
+    assert_eq!(plugin(), beside, "the plugin under test is the one beside host-sim");
+    let out = host_sim().env_remove("PLAID_IDV_RETRY_PLUGIN").arg("inspect").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn a_missing_or_foreign_plugin_is_one_line_and_exit_2() {
     let not_a_plugin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");

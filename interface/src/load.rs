@@ -103,8 +103,8 @@ pub const PLUGIN_ENV_VAR: &str = "PLAID_IDV_RETRY_PLUGIN";
 pub const PLUGIN_FILE_NAME: &str = "libplaid_idv_retry.so";
 
 /// Where a host finds the plugin: `flag` (its `--plugin PATH`), else `$PLAID_IDV_RETRY_PLUGIN`,
-/// else next to the host's executable in the same cargo target directory: beside it, or in
-/// `deps/`, where cargo leaves the `.so` it builds as the host's build-dependency.
+/// else beside the host's executable, where one cargo build of the plugin and the host leaves it
+/// (`cargo host-sim`, `cargo temporal`).
 pub fn locate(flag: Option<&Path>) -> PathBuf {
     if let Some(path) = flag {
         return path.to_path_buf();
@@ -113,15 +113,5 @@ pub fn locate(flag: Option<&Path>) -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe.parent().unwrap_or(Path::new("."));
-    // `cargo run` refreshes only the copy in `deps/`; an older `cargo build` may have left a
-    // stale one beside the executable, so the newer of the two wins.
-    let beside = dir.join(PLUGIN_FILE_NAME);
-    let in_deps = dir.join("deps").join(PLUGIN_FILE_NAME);
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    match (modified(&beside), modified(&in_deps)) {
-        (Some(b), Some(d)) if d > b => in_deps,
-        (None, Some(_)) => in_deps,
-        _ => beside,
-    }
+    exe.parent().unwrap_or(Path::new(".")).join(PLUGIN_FILE_NAME)
 }

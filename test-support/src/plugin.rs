@@ -1,19 +1,45 @@
-//! The plugin under test: where cargo put the freshly built libraries, and the fixture plugins
-//! that pose as other releases.
+//! The plugin under test, freshly built; host-sim with it; and the fixture plugins that pose as
+//! other releases.
 
 use std::{path::PathBuf, process::Command, sync::OnceLock};
 
 use plaid_idv_retry_interface::{self as interface, Plugin};
 
-/// `cargo test` builds the workspace's cdylibs into `target/<profile>/deps`, beside the test
-/// binaries, and does not always copy them up: a stale one may sit in `target/<profile>`.
-pub fn library(crate_name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().expect("deps directory").join(format!("lib{crate_name}.so"))
+/// The plugin's `.so`, built for the profile this test was built with. `cargo test` does not build
+/// a `cdylib` that nothing links, so the first call in each test process runs `cargo build -p
+/// plaid-idv-retry` (a no-op when the library is fresh): a test never loads a stale plugin.
+pub fn plugin_path() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("test executable path");
+            // target/<profile dir>/deps/<test>: the profile directory names the profile ("debug": dev).
+            let profile_dir =
+                exe.parent().and_then(|deps| deps.parent()).expect("a cargo target profile directory");
+            let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+                Some("debug") | None => "dev".to_owned(),
+                Some(other) => other.to_owned(),
+            };
+            let target_dir = profile_dir.parent().expect("a cargo target directory");
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "--quiet", "--package", "plaid-idv-retry", "--profile", &profile])
+                .arg("--target-dir")
+                .arg(target_dir)
+                .current_dir(crate::workspace_root())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the plugin (cargo build -p plaid-idv-retry) failed");
+            profile_dir.join(interface::PLUGIN_FILE_NAME)
+        })
+        .clone()
 }
 
-pub fn plugin_path() -> PathBuf {
-    library("plaid_idv_retry")
+/// `host-sim --plugin PLUGIN` (the plugin under test), with no Plaid credentials from the
+/// developer's shell, which would aim its calls at Plaid.
+pub fn host_sim() -> Command {
+    let mut command = Command::new(crate::workspace_bin("host-sim"));
+    command.arg("--plugin").arg(plugin_path()).env_remove("PLAID_CLIENT_ID").env_remove("PLAID_SECRET");
+    command
 }
 
 /// The plugin under test, loaded once per test process.
