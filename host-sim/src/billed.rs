@@ -14,7 +14,7 @@ pub fn notice(destination: &str) -> String {
 pub fn confirm(destination: &str) -> Result<(), Failure> {
     let (stdin, stderr) = (std::io::stdin(), std::io::stderr());
     if !stdin.is_terminal() || !stderr.is_terminal() {
-        return Err(Failure::usage(format!(
+        return Err(Failure::error(format!(
             "{} Nothing was sent: run it on a terminal to confirm, or pass --confirm-billed",
             notice(destination)
         )));
@@ -26,10 +26,10 @@ pub fn confirm(destination: &str) -> Result<(), Failure> {
     stdin
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| Failure::usage(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| Failure::error(format!("cannot read the answer: {e}")))?;
     if answer.trim().eq_ignore_ascii_case("yes") {
         Ok(())
     } else {
-        Err(Failure::usage("not confirmed: nothing was sent"))
+        Err(Failure::error("not confirmed: nothing was sent"))
     }
 }

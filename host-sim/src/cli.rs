@@ -47,7 +47,7 @@ pub enum Command {
     Sandbox(crate::sandbox::SandboxArgs),
     /// The engine's Test request button: execute one input and show what happened. Exit 0
     /// completed, 1 retryable failure, 3 terminal failure.
-    TestRequest(crate::test_request::TestRequestArgs),
+    TestRequest(test_request::TestRequestArgs),
     /// The engine's worker loop: execute every input line with the preset's retry policy.
     Run(crate::run::RunArgs),
     /// Serve the catalog, reference and Test request as a web page (see the README's Console).

@@ -68,7 +68,7 @@ pub type Verdict = TaskResult<IgnoredAny>;
 /// a value of the result, and the output holds personal data.
 pub fn task_result<Json: DeserializeOwned>(text: &str) -> Result<TaskResult<Json>, Failure> {
     serde_json::from_str(text).map_err(|e: serde_json::Error| {
-        Failure::usage(format!(
+        Failure::error(format!(
             "the plugin answered a task result this host cannot read (line {}, column {})",
             e.line(),
             e.column()
@@ -152,16 +152,6 @@ pub fn run_input(
     }
 }
 
-/// The p-th percentile (0–100) of `samples`, nearest rank.
-pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    if samples.is_empty() {
-        return Duration::ZERO;
-    }
-    samples.sort_unstable();
-    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
-    samples[rank.clamp(1, samples.len()) - 1]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,14 +163,6 @@ mod tests {
         assert_eq!(policy.delay(1, None), Duration::from_secs(2));
         assert_eq!(policy.delay(2, None), Duration::from_secs(4));
         assert_eq!(policy.delay(1, Some(30.0)), Duration::from_secs(30));
-    }
-
-    #[test]
-    fn percentiles_by_nearest_rank() {
-        let mut samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        assert_eq!(percentile(&mut samples, 50.0), Duration::from_millis(50));
-        assert_eq!(percentile(&mut samples, 99.0), Duration::from_millis(99));
-        assert_eq!(percentile(&mut [], 50.0), Duration::ZERO);
     }
 
     #[test]

@@ -9,15 +9,15 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Usage, IO or plugin errors (exit 2).
-    pub fn usage(message: impl Into<String>) -> Self {
-        Failure { exit: Exit::Usage, message: message.into() }
+    /// The command could not do its job (exit 2): usage, IO, plugin-load or server errors.
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure { exit: Exit::Error, message: message.into() }
     }
 }
 
 /// Plugin and load errors, IO errors: each `Display`s as one line that is safe to show.
 impl<E: std::error::Error> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure::usage(e.to_string())
+        Failure::error(e.to_string())
     }
 }

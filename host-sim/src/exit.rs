@@ -8,8 +8,9 @@ pub enum Exit {
     Success = 0,
     /// An invalid input, or a task that failed retryably (for `run`: at least one did).
     Incomplete = 1,
-    /// Usage, IO or plugin-load errors: the command could not do its job.
-    Usage = 2,
+    /// The command could not do its job: bad usage, a file it cannot read, a plugin that does not
+    /// load, a server that cannot start.
+    Error = 2,
     /// A task that failed terminally: do not retry it.
     Terminal = 3,
 }
@@ -41,6 +42,6 @@ mod tests {
         assert_eq!(code(TaskStatus::Completed), 0);
         assert_eq!(code(TaskStatus::Failed), 1);
         assert_eq!(code(TaskStatus::FailedWithTerminalError), 3);
-        assert_eq!(Exit::Usage as u8, 2);
+        assert_eq!(Exit::Error as u8, 2);
     }
 }

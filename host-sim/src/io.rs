@@ -11,18 +11,18 @@ use crate::error::Failure;
 /// says where), not an unreadable file.
 pub fn read_object(path: &Path) -> Result<Map<String, Value>, Failure> {
     let bytes =
-        std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        std::fs::read(path).map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Failure::usage(format!("{} must hold a JSON object", path.display()))),
-        Err(e) => Err(Failure::usage(format!("{} is not valid JSON ({e})", path.display()))),
+        Ok(_) => Err(Failure::error(format!("{} must hold a JSON object", path.display()))),
+        Err(e) => Err(Failure::error(format!("{} is not valid JSON ({e})", path.display()))),
     }
 }
 
 /// Parses a JSON document the plugin answered (`what` names it for the error).
 pub fn parse_answer(text: &str, what: &str) -> Result<Value, Failure> {
     serde_json::from_str(text)
-        .map_err(|e| Failure::usage(format!("the plugin answered {what} that is not JSON: {e}")))
+        .map_err(|e| Failure::error(format!("the plugin answered {what} that is not JSON: {e}")))
 }
 
 /// Pretty-prints a JSON document the plugin answered.

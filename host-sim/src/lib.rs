@@ -7,7 +7,7 @@
 //!   command-line values).
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
 //! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
-//! - `histogram`: latencies in constant memory, for the worker loop's summary.
+//! - `latency`: latency statistics: exact percentiles, and a histogram in constant memory.
 //! - `latest_attempts`: the newest attempt per user, remembered between tasks for the context.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `task_input`: an input as read, bytes that are not UTF-8 answered as malformed JSON.
@@ -17,21 +17,31 @@
 //! - `sandbox`: the `sandbox` command, serving the local Plaid simulator (crate `plaid_idv_simulator`).
 //! - `bench`: the plugin measured against a raw HTTP floor and the simulator's ceiling.
 
-pub mod bench;
-pub mod billed;
-pub mod cli;
-pub mod console;
-pub mod engine;
-pub mod error;
-pub mod exit;
-pub mod histogram;
-pub mod io;
-pub mod latest_attempts;
-pub mod locate;
-pub mod run;
-pub mod sandbox;
-pub mod target;
-pub mod task_input;
-pub mod test_request;
-pub mod validate;
-pub mod values;
+mod bench;
+mod billed;
+mod cli;
+mod console;
+mod engine;
+mod error;
+mod exit;
+mod io;
+mod latency;
+mod latest_attempts;
+mod locate;
+mod run;
+mod sandbox;
+mod target;
+mod task_input;
+mod test_request;
+mod validate;
+mod values;
+
+// The library's surface is what its users outside this crate need, each named here: the binary's
+// entry point, the `sandbox` command run as a child (tests and the bench), and the engine's worker
+// loop (the Temporal crate's throughput comparison and the plugin's fault tests).
+pub use cli::main;
+pub use engine::{run_task, RetryPolicy};
+pub use latency::percentile;
+pub use latest_attempts::LatestAttempts;
+pub use run::{execute_stream, Inputs};
+pub use sandbox::ChildSimulator;

@@ -1,5 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    host_sim::cli::main()
+    host_sim::main()
 }

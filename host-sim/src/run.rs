@@ -24,8 +24,8 @@ use crate::{
     engine::{self, Outcome, RetryPolicy, TASK_TIMEOUT},
     error::Failure,
     exit::Exit,
-    histogram::Histogram,
     io::parse_answer,
+    latency::Histogram,
     latest_attempts::LatestAttempts,
     target::{self, TargetArgs},
     task_input::TaskInput,
@@ -48,12 +48,12 @@ pub struct RunArgs {
 
 pub fn run(plugin: &Plugin, args: &RunArgs) -> Result<Exit, Failure> {
     let file = File::open(&args.inputs)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.inputs.display())))?;
+        .map_err(|e| Failure::error(format!("cannot read {}: {e}", args.inputs.display())))?;
     let target = target::resolve(&args.target)?;
     let options = PresetOptions { environment: target.environment(), dialect: Dialect::Seed };
     let preset = parse_answer(&plugin.settings_preset(&options.to_json())?, "a preset")?;
     let policy = RetryPolicy::from_preset(&preset)
-        .ok_or_else(|| Failure::usage("the plugin's preset has no retry policy".to_owned()))?;
+        .ok_or_else(|| Failure::error("the plugin's preset has no retry policy".to_owned()))?;
     if !args.json {
         println!("sent to {}", target.description);
     }
@@ -240,7 +240,7 @@ impl<R: BufRead> Lines<R> {
             match self.inputs.reader.read_until(b'\n', &mut self.bytes) {
                 Ok(0) => return Ok(None),
                 Ok(_) => self.number += 1,
-                Err(e) => return Err(Failure::usage(format!("cannot read {}: {e}", self.inputs.name))),
+                Err(e) => return Err(Failure::error(format!("cannot read {}: {e}", self.inputs.name))),
             }
             let line = self.bytes.strip_suffix(b"\n").unwrap_or(&self.bytes);
             let line = line.strip_suffix(b"\r").unwrap_or(line);

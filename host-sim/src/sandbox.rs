@@ -1,5 +1,5 @@
 //! `host-sim sandbox`: the simulator (crate `plaid_idv_simulator`) as a standalone server, the
-//! flags that shape it wherever host-sim embeds one, and [`ChildSandbox`], the reader of the
+//! flags that shape it wherever host-sim embeds one, and [`ChildSimulator`], the reader of the
 //! banner this command prints.
 
 use std::{
@@ -10,8 +10,8 @@ use std::{
 
 use clap::Args;
 use plaid_idv_simulator::{
-    start, FaultSet, Faults, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
-    PLAID_VERSION,
+    start, FaultSet, Faults, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE,
+    DEFAULT_SECRET, PLAID_VERSION,
 };
 
 use crate::{error::Failure, exit::Exit};
@@ -47,16 +47,16 @@ pub struct SimulatorArgs {
 
 impl SimulatorArgs {
     /// A simulator on a free loopback port with the default credentials.
-    pub fn config(&self) -> SandboxConfig {
+    pub fn config(&self) -> SimulatorConfig {
         let faults = match (&self.fault, self.fault_first) {
             (Some(set), Some(n)) => Faults::first(n, set.clone()),
             (Some(set), None) => Faults::every(set.clone()),
             (None, _) => Faults::none(),
         };
-        SandboxConfig {
+        SimulatorConfig {
             rate_limit_per_minute: self.rate_limit_per_minute,
             faults,
-            ..SandboxConfig::default()
+            ..SimulatorConfig::default()
         }
     }
 }
@@ -71,7 +71,7 @@ macro_rules! say {
 
 /// Serves until the process is stopped.
 pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
-    let config = SandboxConfig {
+    let config = SimulatorConfig {
         addr: args.addr,
         client_id: args.client_id.clone().unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
         secret: args.secret.clone().unwrap_or_else(|| DEFAULT_SECRET.to_owned()),
@@ -84,7 +84,7 @@ pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
     // A secret given on the command line is the user's; the default is a published local one.
     say!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
     say!("Plaid-Version: {PLAID_VERSION}");
-    // The banner's last line (LAST_BANNER_LINE): `ChildSandbox` reads up to it.
+    // The banner's last line (LAST_BANNER_LINE): `ChildSimulator` reads up to it.
     match config.rate_limit_per_minute {
         0 => say!("rate limit: off"),
         n => say!("rate limit: {n} requests a minute per client"),
@@ -108,7 +108,7 @@ const LAST_BANNER_LINE: &str = "rate limit";
 /// `host-sim sandbox` in a child process, killed when dropped: the bench's simulator (its memory,
 /// the ledger growing with every attempt, stays out of the measured process) and the tests' view
 /// of the command.
-pub struct ChildSandbox {
+pub struct ChildSimulator {
     child: Child,
     /// `http://HOST:PORT`, from the banner's first line.
     pub url: String,
@@ -118,7 +118,7 @@ pub struct ChildSandbox {
     stdout: BufReader<ChildStdout>,
 }
 
-impl ChildSandbox {
+impl ChildSimulator {
     /// This executable's `sandbox` command with `args`, on a free loopback port.
     pub fn start(args: &[&str]) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find host-sim itself: {e}"))?;
@@ -137,7 +137,7 @@ impl ChildSandbox {
             .map_err(|e| format!("cannot start host-sim sandbox: {e}"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout from host-sim sandbox")?);
         // Built first, so an early return below kills the child.
-        let mut sandbox = ChildSandbox { child, url: String::new(), banner: Vec::new(), stdout };
+        let mut sandbox = ChildSimulator { child, url: String::new(), banner: Vec::new(), stdout };
         while !sandbox.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
             let mut line = String::new();
             if !matches!(sandbox.stdout.read_line(&mut line), Ok(1..)) {
@@ -172,7 +172,7 @@ impl ChildSandbox {
     }
 }
 
-impl Drop for ChildSandbox {
+impl Drop for ChildSimulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

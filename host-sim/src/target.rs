@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use plaid_idv_retry_interface::Environment;
-use plaid_idv_simulator::{Sandbox, Status, DEFAULT_CLIENT_ID, DEFAULT_SECRET};
+use plaid_idv_simulator::{Simulator, Status, DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 use serde_json::{Map, Value};
 
 use crate::{error::Failure, io, sandbox::SimulatorArgs, values};
@@ -29,7 +29,7 @@ pub struct TargetArgs {
 /// The settings for `execute`, and the simulator they point at, if host-sim started one.
 pub struct Target {
     pub settings: String,
-    pub simulator: Option<Sandbox>,
+    pub simulator: Option<Simulator>,
     /// Where the call goes, for people: never carries a credential.
     pub description: String,
 }
@@ -56,7 +56,7 @@ pub fn resolve(args: &TargetArgs) -> Result<Target, Failure> {
     let aimed = settings.contains_key("environment") || settings.contains_key("base_url");
     if !credentials && !aimed {
         let sim = plaid_idv_simulator::start(args.simulator.config())
-            .map_err(|e| Failure::usage(format!("cannot start the local simulator: {e}")))?;
+            .map_err(|e| Failure::error(format!("cannot start the local simulator: {e}")))?;
         settings.insert("base_url".into(), sim.url().into());
         settings.insert("client_id".into(), DEFAULT_CLIENT_ID.into());
         settings.insert("secret".into(), DEFAULT_SECRET.into());

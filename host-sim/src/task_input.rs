@@ -38,7 +38,7 @@ impl TaskInput {
         } else {
             std::fs::read(Path::new(file)).map(|b| bytes = b)
         };
-        result.map_err(|e| Failure::usage(format!("cannot read {file}: {e}")))?;
+        result.map_err(|e| Failure::error(format!("cannot read {file}: {e}")))?;
         Ok(TaskInput::from_bytes(bytes))
     }
 

@@ -11,8 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::engine::percentile;
-use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
+use host_sim::percentile;
+use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
@@ -28,11 +28,11 @@ fn executes_from_env(default: usize) -> usize {
 /// attempt following the (n-1)-th, so a result delivered to the wrong caller, lost, or doubled
 /// breaks the chain.
 fn sixteen_threads(per_thread: usize) {
-    let sandbox = sandbox::start(SandboxConfig {
+    let sandbox = simulator::start(SimulatorConfig {
         client_id: "client-abc".into(),
         secret: CANARY_SECRET.into(),
         rate_limit_per_minute: 0,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     })
     .unwrap();
     let settings = settings(&sandbox.url(), json!({}));

@@ -4,19 +4,19 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use plaid_idv_simulator::{self as sandbox, Sandbox, SandboxConfig, Status};
+use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 use plaid_idv_test_support::*;
 use serde_json::{json, Value};
 
 const USER: &str = "user-earlier";
 const TEMPLATE: &str = "idvtmp_52xR9LKo77r1Np";
 
-fn simulator() -> (Sandbox, String) {
-    let sim = sandbox::start(SandboxConfig {
+fn simulator() -> (Simulator, String) {
+    let sim = simulator::start(SimulatorConfig {
         client_id: "client-abc".into(),
         secret: CANARY_SECRET.into(),
         rate_limit_per_minute: 0,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     })
     .expect("the simulator starts");
     sim.seed_attempt(USER, TEMPLATE, Status::Failed, None);

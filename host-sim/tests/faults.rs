@@ -24,12 +24,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::{
-    engine::{run_task, RetryPolicy},
-    latest_attempts::LatestAttempts,
-};
+use host_sim::{run_task, LatestAttempts, RetryPolicy};
 use plaid_idv_retry_interface::TaskStatus;
-use plaid_idv_simulator::{self as sandbox, Sandbox, SandboxConfig, Status};
+use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
@@ -396,12 +393,12 @@ fn matrix() -> Vec<Case> {
 }
 
 /// A simulator that knows the canary credentials and holds one failed attempt to retry.
-fn simulator() -> Sandbox {
-    let sandbox = sandbox::start(SandboxConfig {
+fn simulator() -> Simulator {
+    let sandbox = simulator::start(SimulatorConfig {
         client_id: "client-abc".into(),
         secret: CANARY_SECRET.into(),
         rate_limit_per_minute: 0,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     })
     .expect("the simulator starts");
     sandbox.seed_attempt(USER, TEMPLATE, Status::Failed, None);
@@ -409,7 +406,7 @@ fn simulator() -> Sandbox {
 }
 
 /// The retries this test created (the seeded attempt excluded).
-fn new_sessions(sandbox: &Sandbox) -> usize {
+fn new_sessions(sandbox: &Simulator) -> usize {
     sandbox.attempts(USER, TEMPLATE).len() - 1
 }
 

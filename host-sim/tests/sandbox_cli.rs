@@ -5,13 +5,13 @@ use std::{
     time::Duration,
 };
 
-use host_sim::sandbox::ChildSandbox;
+use host_sim::ChildSimulator;
 use plaid_idv_test_support::http_agent;
 
 const SECRET_CANARY: &str = "CANARY-cli-secret-51d0";
 
 /// Starts the command and reads its banner.
-fn serve(args: &[&str]) -> ChildSandbox {
+fn serve(args: &[&str]) -> ChildSimulator {
     let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
     // No plugin anywhere: the sandbox must not need one.
     command
@@ -19,10 +19,10 @@ fn serve(args: &[&str]) -> ChildSandbox {
         .args(args)
         .env("PLAID_IDV_RETRY_PLUGIN", "/nonexistent/libplaid_idv_retry.so")
         .stderr(Stdio::piped());
-    ChildSandbox::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"))
+    ChildSimulator::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn url(server: &ChildSandbox) -> String {
+fn url(server: &ChildSimulator) -> String {
     let port = server.url.strip_prefix("http://127.0.0.1:").expect("a loopback http URL");
     assert!(port.parse::<u16>().is_ok_and(|p| p > 0), "{}", server.url);
     server.url.clone()

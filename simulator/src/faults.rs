@@ -5,7 +5,7 @@
 //! A fault set is a comma-separated list of faults (spaces allowed), e.g. `latency=200ms, status=503`.
 //! It applies to one request through the `X-Sim-Fault` header, or to requests by server
 //! configuration (`host-sim sandbox --fault SET [--fault-first N]`, or [`Faults`] in
-//! [`SandboxConfig`](crate::SandboxConfig)). A request gets the server's faults and its header's.
+//! [`SimulatorConfig`](crate::SimulatorConfig)). A request gets the server's faults and its header's.
 //!
 //! Refused before the request is handled (nothing recorded, no session created):
 //!

@@ -33,7 +33,7 @@
 //! - Error messages name fields, never the values sent. The simulator logs nothing.
 //!
 //! The map of the crate:
-//! - `server`: [`start`] and the running [`Sandbox`]; `respond`: one request's answer, faults applied.
+//! - `server`: [`start`] and the running [`Simulator`]; `respond`: one request's answer, faults applied.
 //! - `plaid`: the four endpoints with Plaid's checks in Plaid's order; `plaid_error`: Plaid's error body.
 //! - [`state`]: the ledger of attempts; [`session`]: how a simulated user gets through the steps.
 //! - `model`: the `IdentityVerification` object the endpoints answer.
@@ -41,12 +41,12 @@
 //! - `limit`: the sandbox rate limit. `ids`: identifiers and timestamps ([`rfc3339`]) in Plaid's formats.
 //! - `error`: the crate's one error type.
 //!
-//! In-process, as the tests and host-sim use it (the server stops when the `Sandbox` is dropped):
+//! In-process, as the tests and host-sim use it (the server stops when the `Simulator` is dropped):
 //!
 //! ```no_run
-//! use plaid_idv_simulator::{start, SandboxConfig, Status};
+//! use plaid_idv_simulator::{start, SimulatorConfig, Status};
 //!
-//! let sim = start(SandboxConfig::default())?; // a free loopback port, the default credentials
+//! let sim = start(SimulatorConfig::default())?; // a free loopback port, the default credentials
 //! sim.seed_attempt("user-1", "idvtmp_1", Status::Failed, None); // something to retry
 //! println!("{}", sim.url());
 //! # Ok::<(), plaid_idv_simulator::Error>(())
@@ -70,7 +70,7 @@ pub use ids::rfc3339;
 pub use plaid::{LIST_PAGE, PLAID_VERSION};
 pub use plaid_error::PlaidError;
 pub use server::{
-    start, Sandbox, SandboxConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
+    start, Simulator, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
     FAULT_HEADER, MAX_REQUEST_BODY,
 };
 pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};

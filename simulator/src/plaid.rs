@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::{
     model,
     plaid_error::PlaidError,
-    server::Simulator,
+    server::Shared,
     session::{self, Plan},
     state::{Address, Attempt, IdNumber, Name, Status, Step, StepStatus, Strategy, UserData},
 };
@@ -74,7 +74,7 @@ enum Endpoint {
 
 /// Answers one request: the JSON body of a 200, or the Plaid error.
 pub fn dispatch(
-    sim: &Simulator,
+    sim: &Shared,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
@@ -141,11 +141,7 @@ fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Pla
 
 /// The client id, when the credentials (body fields first, else the `PLAID-CLIENT-ID` and
 /// `PLAID-SECRET` headers) are the configured ones.
-fn authenticate(
-    sim: &Simulator,
-    headers: &HeaderMap,
-    body: &Map<String, Value>,
-) -> Result<String, PlaidError> {
+fn authenticate(sim: &Shared, headers: &HeaderMap, body: &Map<String, Value>) -> Result<String, PlaidError> {
     let fields = Fields { map: body, path: "" };
     let client_id = credential(&fields, headers, "client_id", "plaid-client-id")?;
     let secret = credential(&fields, headers, "secret", "plaid-secret")?;
@@ -409,7 +405,7 @@ fn with_credentials(fields: &[&'static str]) -> Vec<&'static str> {
 enum Refusal {
     Error(PlaidError),
     /// `is_idempotent`: answer the attempt that exists.
-    Existing(std::sync::Arc<Attempt>),
+    Existing(Arc<Attempt>),
 }
 
 impl From<PlaidError> for Refusal {
@@ -418,7 +414,7 @@ impl From<PlaidError> for Refusal {
     }
 }
 
-fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
+fn create(sim: &Shared, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(
         &["template_id", "is_shareable"],
         &with_credentials(&[
@@ -464,7 +460,7 @@ fn create(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     }
 }
 
-fn get(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
+fn get(sim: &Shared, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(&["identity_verification_id"], &CREDENTIALS)?;
     let id = fields.required_text("identity_verification_id")?;
     let attempt = sim
@@ -474,7 +470,7 @@ fn get(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     Ok(sim.render(&attempt))
 }
 
-fn list(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
+fn list(sim: &Shared, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(&["template_id"], &with_credentials(&["client_user_id", "user_id", "cursor"]))?;
     let template_id = fields.required_text("template_id")?;
     fields.unsupported("user_id", "identify the user with client_user_id")?;
@@ -499,7 +495,7 @@ fn list(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
     }))
 }
 
-fn retry(sim: &Simulator, fields: Fields) -> Result<Value, PlaidError> {
+fn retry(sim: &Shared, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(
         &["client_user_id", "template_id", "strategy"],
         &with_credentials(&["user", "steps", "is_shareable"]),
@@ -637,7 +633,7 @@ pub(crate) struct Origin<'a> {
     pub is_shareable: bool,
 }
 
-impl Simulator {
+impl Shared {
     /// A new attempt, with the simulated user's run through `plan`.
     fn new_attempt(&self, origin: Origin, plan: [Plan; 7], user: Option<UserData>) -> Attempt {
         let (steps, status) = session::run(plan, user.as_ref());

@@ -14,7 +14,7 @@ use crate::{
     faults::{self, Delivery, Fault, FaultSet},
     plaid,
     plaid_error::PlaidError,
-    server::Simulator,
+    server::Shared,
     FAULT_HEADER, MAX_REQUEST_BODY,
 };
 
@@ -55,7 +55,7 @@ fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-pub(crate) async fn handle(State(sim): State<Arc<Simulator>>, request: Request) -> Response {
+pub(crate) async fn handle(State(sim): State<Arc<Shared>>, request: Request) -> Response {
     let n = sim.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = sim.ids.request_id();
     let (parts, body) = request.into_parts();

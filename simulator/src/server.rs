@@ -1,4 +1,4 @@
-//! The server: [`start`] binds and spawns it on its own runtime, [`Sandbox`] is the running one
+//! The server: [`start`] binds and spawns it on its own runtime, [`Simulator`] is the running one
 //! (and what tests ask it); `respond` answers each request.
 
 use std::{
@@ -35,7 +35,7 @@ pub const FAULT_HEADER: &str = "x-sim-fault";
 
 /// How to start a simulator.
 #[derive(Clone)]
-pub struct SandboxConfig {
+pub struct SimulatorConfig {
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
     pub client_id: String,
@@ -47,9 +47,9 @@ pub struct SandboxConfig {
 }
 
 // By hand, so the secret never reaches a log through `{:?}`.
-impl std::fmt::Debug for SandboxConfig {
+impl std::fmt::Debug for SimulatorConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxConfig")
+        f.debug_struct("SimulatorConfig")
             .field("addr", &self.addr)
             .field("client_id", &self.client_id)
             .field("secret", &"<redacted>")
@@ -59,9 +59,9 @@ impl std::fmt::Debug for SandboxConfig {
     }
 }
 
-impl Default for SandboxConfig {
+impl Default for SimulatorConfig {
     fn default() -> Self {
-        SandboxConfig {
+        SimulatorConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             secret: DEFAULT_SECRET.to_owned(),
@@ -72,7 +72,7 @@ impl Default for SandboxConfig {
 }
 
 /// The state the request handlers share.
-pub(crate) struct Simulator {
+pub(crate) struct Shared {
     pub(crate) client_id: String,
     pub(crate) secret: String,
     pub(crate) base_url: String,
@@ -84,25 +84,25 @@ pub(crate) struct Simulator {
 }
 
 /// A running simulator. Dropping it stops it: its connections close, hanging ones included.
-pub struct Sandbox {
-    sim: Arc<Simulator>,
+pub struct Simulator {
+    sim: Arc<Shared>,
     addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 /// Starts a simulator on its own multi-threaded runtime and returns once it is listening.
-pub fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
+pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
-        .thread_name("plaid-sandbox")
+        .thread_name("plaid-simulator")
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
     let listen = |source| Error::Listen { addr: config.addr, source };
     let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
     let addr = listener.local_addr().map_err(listen)?;
-    let sim = Arc::new(Simulator {
+    let sim = Arc::new(Shared {
         client_id: config.client_id,
         secret: config.secret,
         base_url: format!("http://{addr}"),
@@ -119,13 +119,13 @@ pub fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
     });
     let app = Router::new().fallback(handle).with_state(sim.clone());
     runtime.spawn(async move {
-        // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Sandbox`.
+        // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Simulator`.
         let _ = axum::serve(listener, app).await;
     });
-    Ok(Sandbox { sim, addr, runtime: Some(runtime) })
+    Ok(Simulator { sim, addr, runtime: Some(runtime) })
 }
 
-impl Sandbox {
+impl Simulator {
     /// `http://127.0.0.1:PORT`, the base URL for a Plaid client.
     pub fn url(&self) -> String {
         self.sim.base_url.clone()
@@ -206,7 +206,7 @@ impl Sandbox {
     }
 }
 
-impl Drop for Sandbox {
+impl Drop for Simulator {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
             // Cancels every task (hanging responses too) and closes the listener. Inside another

@@ -9,7 +9,7 @@ use std::{
 };
 
 use plaid_idv_simulator::{
-    self as sandbox, FaultSet, Faults, Sandbox, SandboxConfig, Status, Step, Strategy,
+    self as simulator, FaultSet, Faults, Simulator, SimulatorConfig, Status, Step, Strategy,
 };
 use plaid_idv_test_support::http_agent;
 use serde_json::{json, Value};
@@ -18,12 +18,12 @@ const TEMPLATE: &str = "idvtmp_test";
 const SECRET_CANARY: &str = "CANARY-secret-7f3a";
 const PII_CANARY: &str = "CANARY-pii-9b1c";
 
-fn sandbox_with(config: SandboxConfig) -> Sandbox {
-    sandbox::start(config).expect("the simulator starts")
+fn sandbox_with(config: SimulatorConfig) -> Simulator {
+    simulator::start(config).expect("the simulator starts")
 }
 
-fn sandbox() -> Sandbox {
-    sandbox_with(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
+fn sandbox() -> Simulator {
+    sandbox_with(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() })
 }
 
 #[derive(Debug)]
@@ -52,7 +52,7 @@ impl Answer {
 }
 
 /// Sends a raw body with the given headers (the default credentials unless `headers` has some).
-fn send_raw(sb: &Sandbox, path: &str, headers: &[(&str, &str)], body: &str) -> Result<Answer, ureq::Error> {
+fn send_raw(sb: &Simulator, path: &str, headers: &[(&str, &str)], body: &str) -> Result<Answer, ureq::Error> {
     let started = Instant::now();
     let mut request = http_agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
     for (name, value) in headers {
@@ -68,16 +68,16 @@ fn send_raw(sb: &Sandbox, path: &str, headers: &[(&str, &str)], body: &str) -> R
 
 const AUTH: [(&str, &str); 4] = [
     ("Content-Type", "application/json"),
-    ("PLAID-CLIENT-ID", sandbox::DEFAULT_CLIENT_ID),
-    ("PLAID-SECRET", sandbox::DEFAULT_SECRET),
+    ("PLAID-CLIENT-ID", simulator::DEFAULT_CLIENT_ID),
+    ("PLAID-SECRET", simulator::DEFAULT_SECRET),
     ("Plaid-Version", "2020-09-14"),
 ];
 
-fn call(sb: &Sandbox, endpoint: &str, body: Value) -> Answer {
+fn call(sb: &Simulator, endpoint: &str, body: Value) -> Answer {
     call_with(sb, endpoint, body, &[])
 }
 
-fn call_with(sb: &Sandbox, endpoint: &str, body: Value, extra: &[(&str, &str)]) -> Answer {
+fn call_with(sb: &Simulator, endpoint: &str, body: Value, extra: &[(&str, &str)]) -> Answer {
     let headers: Vec<_> = AUTH.iter().chain(extra).copied().collect();
     send_raw(sb, &format!("/identity_verification/{endpoint}"), &headers, &body.to_string())
         .expect("an HTTP answer")
@@ -127,8 +127,8 @@ fn credentials_in_headers_of_any_case_or_in_the_body() {
     let get = json!({"identity_verification_id": seeded});
     let lower = [
         ("content-type", "application/json"),
-        ("plaid-client-id", sandbox::DEFAULT_CLIENT_ID),
-        ("pLaId-SeCrEt", sandbox::DEFAULT_SECRET),
+        ("plaid-client-id", simulator::DEFAULT_CLIENT_ID),
+        ("pLaId-SeCrEt", simulator::DEFAULT_SECRET),
     ];
     let answer = send_raw(&sb, "/identity_verification/get", &lower, &get.to_string()).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -182,11 +182,11 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     assert_eq!(answer.error_code().2, "INVALID_API_KEYS");
     assert!(!answer.text.contains(SECRET_CANARY));
 
-    let custom = sandbox_with(SandboxConfig {
+    let custom = sandbox_with(SimulatorConfig {
         client_id: "mine".into(),
         secret: SECRET_CANARY.into(),
         rate_limit_per_minute: 0,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     });
     let answer = call(&custom, "retry", retry("u", "reset"));
     assert_eq!(
@@ -247,7 +247,7 @@ fn bodies_that_are_not_json_objects_are_invalid_body() {
             "{content_type} {body}"
         );
     }
-    let huge = format!("{{\"client_user_id\": \"{}\"}}", "x".repeat(sandbox::MAX_REQUEST_BODY));
+    let huge = format!("{{\"client_user_id\": \"{}\"}}", "x".repeat(simulator::MAX_REQUEST_BODY));
     let answer = send_raw(&sb, "/identity_verification/retry", &AUTH, &huge).unwrap();
     assert_eq!(answer.error_code().2, "INVALID_BODY");
 }
@@ -418,7 +418,7 @@ fn get_and_list_with_pages() {
     let sb = sandbox();
     let first = sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let mut ids = vec![first];
-    for _ in 0..sandbox::LIST_PAGE + 1 {
+    for _ in 0..simulator::LIST_PAGE + 1 {
         ids.push(call(&sb, "retry", retry("u", "reset")).json()["id"].as_str().unwrap().to_owned());
     }
     let got = call(&sb, "get", json!({"identity_verification_id": ids[3]})).json();
@@ -434,7 +434,7 @@ fn get_and_list_with_pages() {
         .iter()
         .map(|v| v["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(listed.len(), sandbox::LIST_PAGE);
+    assert_eq!(listed.len(), simulator::LIST_PAGE);
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     let page =
         call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": cursor})).json();
@@ -675,7 +675,7 @@ fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
 
 #[test]
 fn the_rate_limit_refuses_with_429_and_records_nothing() {
-    let sb = sandbox_with(SandboxConfig { rate_limit_per_minute: 3, ..SandboxConfig::default() });
+    let sb = sandbox_with(SimulatorConfig { rate_limit_per_minute: 3, ..SimulatorConfig::default() });
     sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
     for _ in 0..3 {
         assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 200);
@@ -689,7 +689,7 @@ fn the_rate_limit_refuses_with_429_and_records_nothing() {
 
 #[test]
 fn the_default_rate_limit_is_plaids_sandbox_limit_and_zero_turns_it_off() {
-    let sb = sandbox_with(SandboxConfig::default());
+    let sb = sandbox_with(SimulatorConfig::default());
     let seeded = sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let started = Instant::now();
     let admitted = (0..200)
@@ -706,12 +706,12 @@ fn the_default_rate_limit_is_plaids_sandbox_limit_and_zero_turns_it_off() {
 
 // ---------------------------------------------------------------- faults
 
-fn fault(sb: &Sandbox, faults: &str) -> Result<Answer, ureq::Error> {
+fn fault(sb: &Simulator, faults: &str) -> Result<Answer, ureq::Error> {
     let headers: Vec<_> = AUTH.iter().copied().chain([("X-Sim-Fault", faults)]).collect();
     send_raw(sb, "/identity_verification/retry", &headers, &retry("u", "reset").to_string())
 }
 
-fn seeded() -> Sandbox {
+fn seeded() -> Simulator {
     let sb = sandbox();
     sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
     sb
@@ -758,7 +758,7 @@ fn fault_rate_limit_burst_refuses_the_next_requests() {
 }
 
 /// Sends a retry over a raw socket and returns every byte the server sent before closing.
-fn raw_exchange(sb: &Sandbox, faults: &str) -> Vec<u8> {
+fn raw_exchange(sb: &Simulator, faults: &str) -> Vec<u8> {
     let body = retry("u", "reset").to_string();
     let request = format!(
         "POST /identity_verification/retry HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
@@ -876,19 +876,19 @@ fn faults_combine_and_bad_fault_headers_are_refused() {
 
 #[test]
 fn server_faults_apply_to_the_first_requests_or_to_every_one() {
-    let first = sandbox_with(SandboxConfig {
+    let first = sandbox_with(SimulatorConfig {
         rate_limit_per_minute: 0,
         faults: Faults::first(2, "status=503".parse().unwrap()),
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     });
     first.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let statuses: Vec<u16> = (0..3).map(|_| call(&first, "retry", retry("u", "reset")).status).collect();
     assert_eq!(statuses, [503, 503, 200]);
 
-    let scripted = sandbox_with(SandboxConfig {
+    let scripted = sandbox_with(SimulatorConfig {
         rate_limit_per_minute: 0,
         faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     });
     scripted.seed_attempt("u", TEMPLATE, Status::Failed, None);
     assert!(
@@ -898,10 +898,10 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
     assert_eq!(scripted.session_count("u", TEMPLATE), 3);
     assert_eq!(scripted.request_count(), 2);
 
-    let every = sandbox_with(SandboxConfig {
+    let every = sandbox_with(SimulatorConfig {
         rate_limit_per_minute: 0,
         faults: Faults::every("html502".parse().unwrap()),
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     });
     assert!((0..3).all(|_| call(&every, "retry", retry("u", "reset")).status == 502));
 }
@@ -930,6 +930,6 @@ fn refusals_take_latency_and_delivery_faults_too() {
 
 #[test]
 fn the_config_never_shows_its_secret() {
-    let config = SandboxConfig { secret: SECRET_CANARY.into(), ..SandboxConfig::default() };
+    let config = SimulatorConfig { secret: SECRET_CANARY.into(), ..SimulatorConfig::default() };
     assert!(!format!("{config:?}").contains(SECRET_CANARY));
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status};
+use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status};
 use plaid_idv_test_support::http_agent;
 
 /// Runs `per_thread` requests on each of `threads` keep-alive clients; returns (requests/s, p50, p99).
@@ -41,16 +41,17 @@ fn measure(
 #[test]
 #[ignore = "a measurement, not a check: run it on purpose"]
 fn throughput() {
-    let sb = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
+    let sb =
+        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
     let seeded = sb.seed_attempt("bench", "idvtmp_bench", Status::Failed, None);
     let url = sb.url();
     let post = |agent: &ureq::Agent, path: &str, body: String| {
         agent
             .post(format!("{url}/identity_verification/{path}"))
             .header("Content-Type", "application/json")
-            .header("PLAID-CLIENT-ID", sandbox::DEFAULT_CLIENT_ID)
-            .header("PLAID-SECRET", sandbox::DEFAULT_SECRET)
-            .header("Plaid-Version", sandbox::PLAID_VERSION)
+            .header("PLAID-CLIENT-ID", simulator::DEFAULT_CLIENT_ID)
+            .header("PLAID-SECRET", simulator::DEFAULT_SECRET)
+            .header("Plaid-Version", simulator::PLAID_VERSION)
             .send(body)
             .map(|mut r| {
                 let _ = r.body_mut().read_to_string();

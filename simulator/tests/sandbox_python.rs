@@ -5,13 +5,14 @@
 
 use std::process::Command;
 
-use plaid_idv_simulator::{self as sandbox, SandboxConfig, Status, Step};
-use plaid_idv_test_support::interop;
+use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status, Step};
+use plaid_idv_test_support::tool;
 
 #[test]
 fn the_official_python_client_parses_every_response() {
-    let Some(python) = interop::tool("PLAID_IDV_TEST_PYTHON") else { return };
-    let sb = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
+    let python = tool("PLAID_IDV_TEST_PYTHON");
+    let sb =
+        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
     // Seeded attempts of every status, so their shapes (details without user data) are parsed too.
     let seeded: Vec<String> = [
         (Status::Active, None),
@@ -30,14 +31,14 @@ fn the_official_python_client_parses_every_response() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/plaid_client.py");
     let output = Command::new(&python)
         .arg(script)
-        .args([sb.url().as_str(), sandbox::DEFAULT_CLIENT_ID, sandbox::DEFAULT_SECRET])
+        .args([sb.url().as_str(), simulator::DEFAULT_CLIENT_ID, simulator::DEFAULT_SECRET])
         .args(&seeded)
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
         .env_remove("http_proxy")
         .env_remove("https_proxy")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "plaid-python failed:\n{stdout}\n{stderr}");

@@ -6,26 +6,19 @@
 //! cargo test --release -p plaid-idv-temporal --test throughput -- --ignored --nocapture
 //! ```
 
-mod support;
-
 use std::{path::PathBuf, time::Instant};
 
-use host_sim::{
-    engine::RetryPolicy,
-    run::{execute_stream, Inputs},
-};
+use host_sim::{execute_stream, Inputs, RetryPolicy};
 use plaid_idv_retry_interface as interface;
+use plaid_idv_test_support::temporal::*;
 use serde_json::{json, Value};
-use support::*;
 
 const TASKS: usize = 300;
 
 #[test]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 fn tasks_per_second_through_temporal_beside_host_sim_run() {
-    let Some(h) = Harness::start("throughput", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
-        return;
-    };
+    let h = Harness::start("throughput", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let mut rows = Vec::new();
 

@@ -110,7 +110,7 @@ where
         call()?;
         times.push(started.elapsed());
     }
-    Ok(micros(crate::engine::percentile(&mut times, 50.0)))
+    Ok(micros(crate::latency::percentile(&mut times, 50.0)))
 }
 
 pub fn micros(d: Duration) -> f64 {

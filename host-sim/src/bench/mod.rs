@@ -40,9 +40,9 @@ use clap::Args;
 use plaid_idv_retry_interface::{self as interface, Plugin};
 use serde_json::{json, Value};
 
-use plaid_idv_simulator::SandboxConfig;
+use plaid_idv_simulator::SimulatorConfig;
 
-use crate::{engine::percentile, error::Failure, exit::Exit, sandbox::ChildSandbox};
+use crate::{error::Failure, exit::Exit, latency::percentile, sandbox::ChildSimulator};
 use measure::micros;
 use workload::{RawRequest, FULL_INPUT, MINIMAL_INPUT};
 
@@ -81,7 +81,7 @@ impl Plan {
     fn of(args: &BenchArgs) -> Result<Plan, Failure> {
         let seconds = args.seconds.unwrap_or(if args.quick { 0.25 } else { 3.0 });
         if !(seconds.is_finite() && (0.01..=600.0).contains(&seconds)) {
-            return Err(Failure::usage("--seconds must be between 0.01 and 600"));
+            return Err(Failure::error("--seconds must be between 0.01 and 600"));
         }
         let (rss_first, rss_total) = if args.quick { (100, 1_000) } else { (1_000, 100_000) };
         Ok(Plan {
@@ -111,14 +111,14 @@ pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure
         return Ok(Exit::Success);
     }
     if args.serve_static {
-        let responder = responder::StaticResponder::start().map_err(Failure::usage)?;
+        let responder = responder::StaticResponder::start().map_err(Failure::error)?;
         println!("{}", responder.url);
         // Blocks until the reader goes away; the responder stops when dropped.
         let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
         return Ok(Exit::Success);
     }
     let plan = Plan::of(args)?;
-    let report = measure_all(&path, &plan).map_err(Failure::usage)?;
+    let report = measure_all(&path, &plan).map_err(Failure::error)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
@@ -149,9 +149,11 @@ fn measure_all(path: &Path, plan: &Plan) -> Result<Value, String> {
     step(&format!("memory: {} executes against a child simulator", plan.rss_total));
     let rss_growth_kib = rss_growth(&plugin, &full, plan)?;
 
-    let sim =
-        plaid_idv_simulator::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() })
-            .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let sim = plaid_idv_simulator::start(SimulatorConfig {
+        rate_limit_per_minute: 0,
+        ..SimulatorConfig::default()
+    })
+    .map_err(|e| format!("cannot start the simulator: {e}"))?;
     let url = sim.url();
     workload::seed(&url, &full)?;
     let settings = workload::settings(&url);
@@ -225,7 +227,7 @@ fn load_ms(path: &Path, runs: usize) -> Result<f64, String> {
 /// the work, like an engine's worker pool, and halve the time 100,000 calls take on two cores.
 fn rss_growth(plugin: &Plugin, input: &str, plan: &Plan) -> Result<i64, String> {
     const THREADS: usize = 2;
-    let sim = ChildSandbox::start(&["--rate-limit-per-minute", "0"])?;
+    let sim = ChildSimulator::start(&["--rate-limit-per-minute", "0"])?;
     workload::seed(&sim.url, input)?;
     let settings = workload::settings(&sim.url);
     let run = |total: usize| {

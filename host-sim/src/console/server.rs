@@ -42,7 +42,7 @@ pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
         .build()?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(addr))
-        .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Failure::error(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr()?;
     let billed = console.billed();
     say(&format!("listening on http://{bound}"));
@@ -76,7 +76,7 @@ pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
         .with_state(server);
     runtime
         .block_on(async { axum::serve(listener, app).await })
-        .map_err(|e| Failure::usage(format!("the console stopped: {e}")))?;
+        .map_err(|e| Failure::error(format!("the console stopped: {e}")))?;
     Ok(Exit::Success)
 }
 

@@ -1,8 +1,19 @@
-//! Latencies in constant memory: a log-linear histogram (exact below 64 µs, then 32 buckets per
-//! power of two, so a percentile is within 3 % of the true value), as an engine that runs for
-//! months keeps them, instead of every sample.
+//! Latency statistics: [`percentile`] of a short run's samples, exact; and for a long run, latencies
+//! in constant memory: a log-linear [`Histogram`] (exact below 64 µs, then 32 buckets per power of
+//! two, so a percentile is within 3 % of the true value), as an engine that runs for months keeps
+//! them, instead of every sample.
 
 use std::time::Duration;
+
+/// The p-th percentile (0–100) of `samples`, nearest rank.
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    samples.sort_unstable();
+    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+    samples[rank.clamp(1, samples.len()) - 1]
+}
 
 /// Sub-buckets per power of two: 2^5.
 const SUB_BITS: u32 = 5;
@@ -89,6 +100,14 @@ mod tests {
             assert!((us - low) as f64 <= us as f64 / 32.0, "{us} vs {low}");
         }
         assert_eq!(index(u64::MAX), BUCKETS - 1);
+    }
+
+    #[test]
+    fn sample_percentiles_by_nearest_rank() {
+        let mut samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&mut samples, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&mut samples, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&mut [], 50.0), Duration::ZERO);
     }
 
     #[test]
