@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use plaid_idv_test_support::{
     cases::{pairs, table},
-    plugin, workspace_root as root,
+    plugin, tool, workspace_root as root,
 };
 use serde_json::{json, Value};
 
@@ -215,7 +215,7 @@ fn every_input_field_is_documented() {
 /// The committed schema is what schema/generate.py makes from schema/data/.
 #[test]
 fn the_committed_input_schema_is_generated() {
-    let Some(python) = tool("PLAID_IDV_TEST_PYTHON") else { return };
+    let python = tool("PLAID_IDV_TEST_PYTHON");
     let out = std::process::Command::new(python)
         .arg(root().join("schema/generate.py"))
         .arg("--check")
@@ -228,25 +228,13 @@ fn the_committed_input_schema_is_generated() {
 /// (tests/requirements.txt installs it into the test venv).
 #[test]
 fn the_committed_subdivision_table_is_extracted_from_its_pinned_source() {
-    let Some(python) = tool("PLAID_IDV_TEST_PYTHON") else { return };
+    let python = tool("PLAID_IDV_TEST_PYTHON");
     let out = std::process::Command::new(python)
         .arg(root().join("schema/subdivisions.py"))
         .arg("--check")
         .output()
         .expect("python runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// The tool an env var names; unset: a failure on CI, else a loud skip (see tests/run-all).
-fn tool(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var_os("CI").is_some() => panic!("{var} is not set: run the tests with tests/run-all"),
-        _ => {
-            eprintln!("skipped: {var} is not set; run tests/run-all");
-            None
-        }
-    }
 }
 
 /// Median time of the exported `validate` through the loaded plugin. Measure on a release build:

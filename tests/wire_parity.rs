@@ -3,7 +3,6 @@
 //! (names compared case-insensitively) and the body compared as JSON.
 
 use plaid_idv_test_support as support;
-use plaid_idv_test_support::interop;
 
 use std::{collections::BTreeMap, process::Command};
 
@@ -25,7 +24,7 @@ fn comparable(request: &Captured) -> BTreeMap<String, String> {
 
 #[test]
 fn the_plugin_sends_what_plaid_python_sends() {
-    let Some(python) = interop::tool("PLAID_IDV_TEST_PYTHON") else { return };
+    let python = tool("PLAID_IDV_TEST_PYTHON");
     let server = Server::start(|_| Reply::json(200, &json!({"id": "idv_x", "request_id": "req-1"})));
     let mut input = canary_input();
     input["strategy"] = json!("custom");

@@ -31,13 +31,7 @@ const TIMES: [&str; 8] = [
 
 #[test]
 fn quick_json_run_prints_every_key() {
-    let plugin = common::plugin_path();
-    let out = Command::new(env!("CARGO_BIN_EXE_host-sim"))
-        .arg("--plugin")
-        .arg(&plugin)
-        .args(["bench", "--json", "--quick", "--seconds", "0.1"])
-        .output()
-        .unwrap();
+    let out = common::host_sim().args(["bench", "--json", "--quick", "--seconds", "0.1"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "bench failed: {stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).expect("--json prints one JSON object");

@@ -13,20 +13,12 @@ use std::{
     time::Duration,
 };
 
-use host_sim::sandbox::ChildSandbox;
+use host_sim::ChildSimulator;
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
 
 static SCANS: AtomicUsize = AtomicUsize::new(0);
-
-fn host_sim() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
-    command.arg("--plugin").arg(plugin_path());
-    // Credentials in the environment must not leak either (test-request reads these two).
-    command.env_remove("PLAID_CLIENT_ID").env_remove("PLAID_SECRET");
-    command
-}
 
 fn run(command: &mut Command, stdin: &str) -> Output {
     output_with_stdin(command, stdin.as_bytes())
@@ -211,7 +203,7 @@ fn the_simulator_and_test_request_with_the_canary_secret_print_no_canary() {
         .args(["sandbox", "--addr", "127.0.0.1:0", "--client-id", "client-abc", "--secret", CANARY_SECRET])
         .args(["--rate-limit-per-minute", "0"])
         .stderr(Stdio::piped());
-    let sandbox = ChildSandbox::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
+    let sandbox = ChildSimulator::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
     let url = sandbox.url.clone();
     // Something to retry: the user's first attempt, created as any Plaid client would.
     let created = http_agent(Duration::from_secs(10))

@@ -4,8 +4,6 @@
 //! Without `chromium` and `chromium-driver` the tests say they were skipped; under `CI` a missing
 //! browser is a failure (`tests/run-all` installs both).
 
-mod console_support;
-
 use std::{
     future::Future,
     io::{BufRead, BufReader, Read, Write},
@@ -16,8 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use console_support::{canary_simulator, example_input, Console, CLIENT_ID_CANARY, SECRET_CANARY};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use plaid_idv_test_support::console::{
+    canary_simulator, example_input, Console, CLIENT_ID_CANARY, SECRET_CANARY,
+};
+use plaid_idv_test_support::system_tool;
 use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -42,17 +43,6 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn browser_present() -> bool {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{CHROMIUM} or {CHROMEDRIVER} is missing under CI: tests/run-all installs chromium and chromium-driver");
-    }
-    eprintln!("skipped: {CHROMIUM} and {CHROMEDRIVER} are needed (apt-get install chromium chromium-driver)");
-    false
 }
 
 fn start_driver() -> Driver {
@@ -101,9 +91,8 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    if !browser_present() {
-        return;
-    }
+    system_tool(CHROMIUM);
+    system_tool(CHROMEDRIVER);
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let driver = start_driver();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -225,9 +214,7 @@ async fn shown_preset(client: &Client) -> Value {
 
 /// The plugin's own preset, from `host-sim preset`, to compare the page's with.
 fn preset(environment: &str, dialect: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_host-sim"))
-        .arg("--plugin")
-        .arg(console_support::plugin_path())
+    let out = plaid_idv_test_support::host_sim()
         .args(["preset", "--env", environment, "--dialect", dialect])
         .output()
         .unwrap();
@@ -274,12 +261,7 @@ fn search_opens_the_reference_of_every_field_and_switches_change_the_prepared_re
         let seed = shown_preset(&client).await;
         assert_eq!(seed, preset("sandbox", "seed"));
         // The switches offer what the plugin's manifest announces, nothing written into the page.
-        let inspect = Command::new(env!("CARGO_BIN_EXE_host-sim"))
-            .arg("--plugin")
-            .arg(console_support::plugin_path())
-            .arg("inspect")
-            .output()
-            .unwrap();
+        let inspect = plaid_idv_test_support::host_sim().arg("inspect").output().unwrap();
         let manifest: Value = serde_json::from_slice(&inspect.stdout).unwrap();
         for (select, option) in [("preset-environment", "environment"), ("preset-dialect", "dialect")] {
             let script =

@@ -2,13 +2,12 @@
 //! answer carries, the body cap, credentials that never leave host-sim, and production's
 //! confirmation on the API and on `test-request`'s command line.
 
-mod console_support;
-
 use std::process::{Command, Stdio};
 
-use console_support::{
-    canary_simulator, example_input, own, plugin_path, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
+use plaid_idv_test_support::console::{
+    canary_simulator, example_input, own, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
 };
+use plaid_idv_test_support::{plugin_path, workspace_bin};
 use serde_json::{json, Value};
 
 #[test]
@@ -185,9 +184,7 @@ fn test_request_to_production_refuses_without_a_terminal_unless_confirmed() {
     let sim = canary_simulator();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_host-sim"))
-            .arg("--plugin")
-            .arg(plugin_path())
+        plaid_idv_test_support::host_sim()
             .arg("test-request")
             .arg(&example)
             .args(["--env", "production", "--base-url", &sim.url()])
@@ -217,7 +214,7 @@ fn test_request_to_production_asks_on_a_terminal() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
     let command = format!(
         "'{}' --plugin '{}' test-request '{}' --env production --base-url {}",
-        env!("CARGO_BIN_EXE_host-sim"),
+        workspace_bin("host-sim").display(),
         plugin_path().display(),
         example.display(),
         sim.url()

@@ -3,11 +3,7 @@
 //! line) as an invalid input, terminal with nothing sent, and a settings file with such bytes is
 //! refused as the malformed JSON it is.
 
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-    time::SystemTime,
-};
+use std::{path::PathBuf, process::Output, time::SystemTime};
 
 use plaid_idv_test_support::*;
 use serde_json::{json, Value};
@@ -18,9 +14,7 @@ const LATIN1_INPUT: &[u8] =
 const WHERE: &str = "The input is not valid JSON: invalid UTF-8 at line 2 column 25.";
 
 fn host_sim(args: &[&str], stdin: &[u8]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
-    command.arg("--plugin").arg(plugin_path()).args(args);
-    output_with_stdin(command.env_remove("PLAID_CLIENT_ID").env_remove("PLAID_SECRET"), stdin)
+    output_with_stdin(plaid_idv_test_support::host_sim().args(args), stdin)
 }
 
 fn temp_file(name: &str, contents: &[u8]) -> PathBuf {

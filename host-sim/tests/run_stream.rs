@@ -4,22 +4,11 @@
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
 };
 
-use plaid_idv_test_support as common;
+use plaid_idv_test_support::host_sim;
 use serde_json::{json, Value};
-
-fn host_sim() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
-    command
-        .arg("--plugin")
-        .arg(common::plugin_path())
-        // Credentials from the developer's shell would aim the call at Plaid.
-        .env_remove("PLAID_CLIENT_ID")
-        .env_remove("PLAID_SECRET");
-    command
-}
 
 /// A directory of this test's files, removed when dropped.
 struct Scratch(PathBuf);

@@ -3,23 +3,15 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
-use plaid_idv_simulator::{self as sandbox, FaultSet, Faults, SandboxConfig, Status};
+use plaid_idv_simulator::{self as simulator, FaultSet, Faults, SimulatorConfig, Status};
 use plaid_idv_test_support as common;
 use serde_json::{json, Value};
 
 fn host_sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_host-sim"))
-        .arg("--plugin")
-        .arg(common::plugin_path())
-        .args(args)
-        // Credentials from the developer's shell would aim the call at Plaid.
-        .env_remove("PLAID_CLIENT_ID")
-        .env_remove("PLAID_SECRET")
-        .output()
-        .unwrap()
+    common::host_sim().args(args).output().unwrap()
 }
 
 fn example(name: &str) -> String {
@@ -36,9 +28,9 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
 
 /// `host-sim run --json` over `lines` (JSONL) against an in-process simulator with its default
 /// credentials.
-fn run_json(sim: &sandbox::Sandbox, name: &str, lines: &str, extra: &[&str]) -> Output {
+fn run_json(sim: &simulator::Simulator, name: &str, lines: &str, extra: &[&str]) -> Output {
     let inputs = temp_file(&format!("{name}.jsonl"), lines);
-    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": sandbox::DEFAULT_SECRET});
+    let settings = json!({"base_url": sim.url(), "client_id": simulator::DEFAULT_CLIENT_ID, "secret": simulator::DEFAULT_SECRET});
     let settings_file = temp_file(&format!("{name}-settings.json"), &settings.to_string());
     let paths = [inputs.to_str().unwrap(), settings_file.to_str().unwrap()];
     host_sim(&[&["run", "--inputs", paths[0], "--settings", paths[1], "--json"], extra].concat())
@@ -106,7 +98,8 @@ fn exit_codes_follow_the_classification() {
 #[test]
 fn canaries_never_reach_the_panel() {
     const SECRET: &str = "canary-secret-5f1e9d";
-    let sim = sandbox::start(SandboxConfig { secret: SECRET.into(), ..SandboxConfig::default() }).unwrap();
+    let sim =
+        simulator::start(SimulatorConfig { secret: SECRET.into(), ..SimulatorConfig::default() }).unwrap();
     let personal = [
         "Canarygiven",
         "Canaryfamily",
@@ -129,7 +122,8 @@ fn canaries_never_reach_the_panel() {
     });
     sim.seed_attempt("user-canary", "idvtmp_canary", Status::Failed, None);
     let input_file = temp_file("canary-input.json", &input.to_string());
-    let settings = json!({"base_url": sim.url(), "client_id": sandbox::DEFAULT_CLIENT_ID, "secret": SECRET});
+    let settings =
+        json!({"base_url": sim.url(), "client_id": simulator::DEFAULT_CLIENT_ID, "secret": SECRET});
     let settings_file = temp_file("canary-settings.json", &settings.to_string());
     let args = ["test-request", input_file.to_str().unwrap(), "--settings", settings_file.to_str().unwrap()];
 
@@ -147,7 +141,8 @@ fn canaries_never_reach_the_panel() {
 
 #[test]
 fn run_completes_a_thousand_inputs_with_eight_workers() {
-    let sim = sandbox::start(SandboxConfig { rate_limit_per_minute: 0, ..SandboxConfig::default() }).unwrap();
+    let sim =
+        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
     let mut lines = String::new();
     for i in 0..1000 {
         let user = format!("user-run-{i}");
@@ -180,9 +175,12 @@ fn run_completes_a_thousand_inputs_with_eight_workers() {
 #[test]
 fn run_retries_what_is_retryable_and_nothing_else() {
     let burst = Faults::first(1, "status=503".parse::<FaultSet>().unwrap());
-    let sim =
-        sandbox::start(SandboxConfig { rate_limit_per_minute: 0, faults: burst, ..SandboxConfig::default() })
-            .unwrap();
+    let sim = simulator::start(SimulatorConfig {
+        rate_limit_per_minute: 0,
+        faults: burst,
+        ..SimulatorConfig::default()
+    })
+    .unwrap();
     sim.seed_attempt("user-a", "idvtmp_r", Status::Failed, None);
     let lines = [
         json!({"client_user_id": "user-a", "template_id": "idvtmp_r", "strategy": "reset"}),

@@ -1,17 +1,12 @@
 //! `host-sim validate`: the report on stdout, exit 0 for a valid input and 1 for an invalid one,
 //! malformed JSON included; 2 when the file cannot be read.
 
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-};
+use std::process::Output;
 
 use plaid_idv_test_support as common;
 
-fn validate(plugin: &PathBuf, args: &[&str], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
-    command.arg("--plugin").arg(plugin).arg("validate").args(args);
-    common::output_with_stdin(&mut command, stdin.as_bytes())
+fn validate(args: &[&str], stdin: &str) -> Output {
+    common::output_with_stdin(common::host_sim().arg("validate").args(args), stdin.as_bytes())
 }
 
 fn report(out: &Output) -> serde_json::Value {
@@ -20,21 +15,18 @@ fn report(out: &Output) -> serde_json::Value {
 
 #[test]
 fn exit_codes_follow_the_report() {
-    let plugin = common::plugin_path();
-    let valid =
-        validate(&plugin, &[], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"reset"}"#);
+    let valid = validate(&[], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"reset"}"#);
     assert_eq!(valid.status.code(), Some(0));
     assert_eq!(report(&valid)["valid"], true);
 
-    let invalid =
-        validate(&plugin, &["-"], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"again"}"#);
+    let invalid = validate(&["-"], r#"{"client_user_id":"u1","template_id":"idvtmp_1","strategy":"again"}"#);
     assert_eq!(invalid.status.code(), Some(1));
     assert_eq!(report(&invalid)["errors"][0]["path"], "/strategy");
 
-    let malformed = validate(&plugin, &[], "{\"strategy\": ");
+    let malformed = validate(&[], "{\"strategy\": ");
     assert_eq!(malformed.status.code(), Some(1));
     assert_eq!(report(&malformed)["errors"][0]["rule"], "json_syntax");
 
-    let unreadable = validate(&plugin, &["/nonexistent/input.json"], "");
+    let unreadable = validate(&["/nonexistent/input.json"], "");
     assert_eq!(unreadable.status.code(), Some(2));
 }

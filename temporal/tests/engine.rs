@@ -2,14 +2,12 @@
 //! workers as child processes of the built binary, the simulator in this process. Each proof
 //! counts the simulator's ledger (the sessions Plaid would bill) and reads Temporal's own history.
 
-mod support;
-
 use std::{process::Stdio, thread, time::Duration, time::Instant};
 
+use plaid_idv_test_support::{temporal::*, workspace_bin};
 use serde_json::{json, Value};
-use support::*;
 
-fn new_sessions(sim: &Sandbox, users: &[String]) -> Vec<usize> {
+fn new_sessions(sim: &Simulator, users: &[String]) -> Vec<usize> {
     // Each user starts with one seeded attempt.
     users.iter().map(|u| sim.session_count(u, TEMPLATE) - 1).collect()
 }
@@ -20,7 +18,7 @@ fn users(prefix: &str, n: usize) -> Vec<String> {
 
 #[test]
 fn two_workers_complete_200_tasks_with_one_session_each() {
-    let Some(h) = Harness::start("e2e", simulator::DEFAULT_SECRET, simulator::Faults::none()) else { return };
+    let h = Harness::start("e2e", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let fast = ["--activities-per-second", "1000"];
     let a = Worker::start(server, "e2e", settings, &fast, scratch);
@@ -54,7 +52,7 @@ fn a_worker_killed_mid_call_loses_nothing_and_duplicates_nothing() {
             .map(|f| f.parse().unwrap())
             .collect(),
     );
-    let Some(h) = Harness::start("kill", simulator::DEFAULT_SECRET, faults) else { return };
+    let h = Harness::start("kill", simulator::DEFAULT_SECRET, faults);
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let fast = ["--activities-per-second", "1000"];
     let mut a = Worker::start(server, "kill", settings, &fast, scratch);
@@ -109,7 +107,7 @@ fn classification_decides_temporal_retries() {
         "status=429,retry_after=3".parse().unwrap(),
         "status=503".parse().unwrap(),
     ]);
-    let Some(h) = Harness::start("classes", simulator::DEFAULT_SECRET, faults) else { return };
+    let h = Harness::start("classes", simulator::DEFAULT_SECRET, faults);
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let _w = Worker::start(server, "classes", settings, &["--activities-per-second", "1000"], scratch);
     let rate_limited = seeded_input(sim, "class-429");
@@ -167,9 +165,7 @@ fn classification_decides_temporal_retries() {
 
 #[test]
 fn three_workers_together_stay_under_the_queue_rate_limit() {
-    let Some(h) = Harness::start("rate", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
-        return;
-    };
+    let h = Harness::start("rate", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let limit = ["--activities-per-second", "5"];
     let workers: Vec<Worker> =
@@ -212,9 +208,7 @@ fn three_workers_together_stay_under_the_queue_rate_limit() {
 
 #[test]
 fn submitting_the_same_file_twice_leaves_the_ledger_unchanged() {
-    let Some(h) = Harness::start("resubmit", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
-        return;
-    };
+    let h = Harness::start("resubmit", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let _w = Worker::start(server, "again", settings, &["--activities-per-second", "1000"], scratch);
     let users = users("again", 10);
@@ -265,13 +259,11 @@ fn submitting_the_same_file_twice_leaves_the_ledger_unchanged() {
 
 #[test]
 fn sigterm_drains_the_call_in_flight_then_exits_0() {
-    let Some(h) = Harness::start(
+    let h = Harness::start(
         "drain",
         simulator::DEFAULT_SECRET,
         simulator::Faults::first(1, "latency=3s".parse().unwrap()),
-    ) else {
-        return;
-    };
+    );
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let mut w = Worker::start(server, "drain", settings, &["--activities-per-second", "1000"], scratch);
     let input = seeded_input(sim, "drain-1");
@@ -302,7 +294,7 @@ fn sigterm_drains_the_call_in_flight_then_exits_0() {
 #[test]
 fn canaries_never_reach_history_or_worker_output_even_when_kept() {
     let secret = "sk-CANARY-temporal-7f3a9c";
-    let Some(h) = Harness::start("canary", secret, simulator::Faults::none()) else { return };
+    let h = Harness::start("canary", secret, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let worker = Worker::start(server, "canary", settings, &["--activities-per-second", "1000"], scratch);
     let personal = ["Canarygiven", "Canaryfamily", "canary.person@example.com", "456123789"];
@@ -372,7 +364,7 @@ fn worker_and_submit_refuse_to_start_without_a_valid_payload_key() {
     let bad = "not-a-key-CANARY-0123";
     for key in [None, Some(""), Some(bad), Some(&PAYLOAD_KEY[..62])] {
         for args in [vec!["worker"], vec!["submit", "--inputs", inputs.to_str().unwrap()]] {
-            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"));
+            let mut command = std::process::Command::new(workspace_bin("plaid-idv-temporal"));
             command.args(&args).args(["--address", "127.0.0.1:1"]).env_remove("PLAID_IDV_PAYLOAD_KEY");
             if let Some(key) = key {
                 command.env("PLAID_IDV_PAYLOAD_KEY", key);
@@ -394,9 +386,7 @@ fn worker_and_submit_refuse_to_start_without_a_valid_payload_key() {
 
 #[test]
 fn a_worker_with_another_key_completes_nothing_and_names_both_key_ids() {
-    let Some(h) = Harness::start("otherkey", simulator::DEFAULT_SECRET, simulator::Faults::none()) else {
-        return;
-    };
+    let h = Harness::start("otherkey", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim, settings) = (&h.server, &h.scratch, &h.sim, &h.settings);
     let other = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     let id = |hex: &str| plaid_idv_temporal::codec::PayloadKey::from_hex(hex).unwrap().id().to_owned();

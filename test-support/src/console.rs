@@ -1,30 +1,29 @@
-//! Shared by the console's tests: `host-sim console` as a child process on a free port, plain
-//! HTTP to it with any headers, and a simulator the tests can count requests on.
-#![allow(dead_code)]
+//! The console's tests: `host-sim console` as a child process on a free port, plain HTTP to it with
+//! any headers, and a simulator the tests can count requests on.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
-    path::PathBuf,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use plaid_idv_simulator::{self as sandbox, Sandbox, SandboxConfig, Status};
-pub use plaid_idv_test_support::plugin_path;
+use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
+
+use crate::{plugin_path, workspace_bin, workspace_root};
 
 pub const CLIENT_ID_CANARY: &str = "CANARY-console-client-7f3a";
 pub const SECRET_CANARY: &str = "CANARY-console-secret-91b2";
 
 /// A simulator that accepts only the canary credentials, never rate-limits a test, and holds the
 /// earlier attempt the example input's retry needs.
-pub fn canary_simulator() -> Sandbox {
-    let sim = sandbox::start(SandboxConfig {
+pub fn canary_simulator() -> Simulator {
+    let sim = simulator::start(SimulatorConfig {
         client_id: CLIENT_ID_CANARY.into(),
         secret: SECRET_CANARY.into(),
         rate_limit_per_minute: 0,
-        ..SandboxConfig::default()
+        ..SimulatorConfig::default()
     })
     .expect("simulator starts");
     let input = example_input();
@@ -57,7 +56,7 @@ impl Console {
 
     /// As [`Console::start`], with these environment variables (credentials, for instance).
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Console {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_host-sim"));
+        let mut command = Command::new(workspace_bin("host-sim"));
         command
             .arg("--plugin")
             .arg(plugin_path())
@@ -106,7 +105,7 @@ impl Console {
 
     /// A console whose Test requests go to `sim` (`--base-url`) with the canary credentials in
     /// its environment, as a user sets them.
-    pub fn against(sim: &Sandbox, args: &[&str]) -> Console {
+    pub fn against(sim: &Simulator, args: &[&str]) -> Console {
         let url = sim.url();
         let args = [args, &["--base-url", url.as_str()]].concat();
         Console::start_with(&args, &[("PLAID_CLIENT_ID", CLIENT_ID_CANARY), ("PLAID_SECRET", SECRET_CANARY)])
@@ -168,6 +167,6 @@ pub fn own(console: &Console, method: &str, path: &str, body: &str) -> Answer {
 
 /// The example input the form starts with.
 pub fn example_input() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
+    let path = workspace_root().join("host-sim/examples/sandbox-test-user.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
