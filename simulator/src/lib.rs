@@ -34,7 +34,8 @@
 //!
 //! The map of the crate:
 //! - `server`: [`start`] and the running [`Simulator`]; `respond`: one request's answer, faults applied.
-//! - `plaid`: the four endpoints with Plaid's checks in Plaid's order; `plaid_error`: Plaid's error body.
+//! - `plaid`: the state the handlers share, and how a new attempt is made.
+//! - `endpoints`: the four endpoints with Plaid's checks in Plaid's order; `plaid_error`: Plaid's error body.
 //! - [`state`]: the ledger of attempts; [`session`]: how a simulated user gets through the steps.
 //! - `model`: the `IdentityVerification` object the endpoints answer.
 //! - [`faults`]: fault injection and its syntax (the one description of every fault).
@@ -52,6 +53,7 @@
 //! # Ok::<(), plaid_idv_simulator::Error>(())
 //! ```
 
+mod endpoints;
 mod error;
 pub mod faults;
 mod ids;
@@ -64,13 +66,13 @@ mod server;
 pub mod session;
 pub mod state;
 
+pub use endpoints::{LIST_PAGE, PLAID_VERSION};
 pub use error::Error;
-pub use faults::{Fault, FaultSet, Faults};
+pub use faults::{Fault, FaultSet, Faults, FAULT_HEADER};
 pub use ids::rfc3339;
-pub use plaid::{LIST_PAGE, PLAID_VERSION};
 pub use plaid_error::PlaidError;
+pub use respond::MAX_REQUEST_BODY;
 pub use server::{
     start, Simulator, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
-    FAULT_HEADER, MAX_REQUEST_BODY,
 };
 pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};
