@@ -13,7 +13,8 @@ use crate::{
     ids::Ids,
     limit::RateLimit,
     model,
-    session::{self, Plan},
+    plan::Plan,
+    session,
     state::{Attempt, Ledger, Status, Step, StepStatus, Strategy, UserData},
 };
 

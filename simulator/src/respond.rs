@@ -1,4 +1,4 @@
-//! One request's answer: the faults that refuse it first, Plaid's behaviour (`endpoints`), then the
+//! One request's answer: the faults that refuse it first, Plaid's behaviour (`route`), then the
 //! faults on the way out, and the delivery (`faults::Delivery`: drips, truncation, drops).
 
 use std::sync::{atomic::Ordering, Arc};
@@ -11,10 +11,10 @@ use axum::{
 };
 
 use crate::{
-    endpoints,
     faults::{self, Delivery, Fault, FaultSet, FAULT_HEADER},
     plaid::Plaid,
     plaid_error::PlaidError,
+    route,
 };
 
 /// Larger bodies are refused with `INVALID_BODY` before they are parsed.
@@ -122,14 +122,8 @@ pub(crate) async fn handle(State(plaid): State<Arc<Plaid>>, request: Request) ->
                 &request_id,
             ),
             Ok(bytes) => {
-                match endpoints::dispatch(
-                    &plaid,
-                    &parts.method,
-                    parts.uri.path(),
-                    &parts.headers,
-                    &bytes,
-                    burst,
-                ) {
+                match route::dispatch(&plaid, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst)
+                {
                     Ok(mut value) => {
                         value["request_id"] = serde_json::Value::from(request_id.as_str());
                         Reply::json(StatusCode::OK, &value)

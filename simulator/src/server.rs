@@ -18,8 +18,8 @@ use crate::{
     ids::Ids,
     limit::RateLimit,
     plaid::{Origin, Plaid},
+    plan,
     respond::handle,
-    session,
     state::{self, Attempt, Ledger, Status, Step, StepStatus},
 };
 
@@ -151,7 +151,7 @@ impl Simulator {
         status: Status,
         at: Option<Step>,
     ) -> String {
-        let template = session::template_plan();
+        let template = plan::template_plan();
         let at = at.unwrap_or(match status {
             Status::Active => Step::AcceptTos,
             Status::Expired | Status::Canceled => Step::VerifySms,
@@ -169,7 +169,7 @@ impl Simulator {
         };
         let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {
             (std::cmp::Ordering::Equal, _) => here,
-            (_, session::Plan::NotApplicable) => StepStatus::NotApplicable,
+            (_, plan::Plan::NotApplicable) => StepStatus::NotApplicable,
             (std::cmp::Ordering::Less, _) => StepStatus::Success,
             (std::cmp::Ordering::Greater, _) => after,
         });
