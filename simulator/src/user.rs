@@ -1,51 +1,33 @@
 //! The `user` object of create and retry: every field checked as Plaid documents it, into the
 //! [`UserData`] an attempt carries.
 
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
 use crate::{
     fields::Fields,
     plaid_error::PlaidError,
     state::{Address, IdNumber, Name, UserData},
 };
 
-/// Plaid's `IDNumberType` (the spec's 35 plus `in_epic`, which the API accepts).
-const ID_NUMBER_TYPES: [&str; 36] = [
-    "ar_dni",
-    "au_drivers_license",
-    "au_passport",
-    "br_cpf",
-    "ca_sin",
-    "cl_run",
-    "cn_resident_card",
-    "co_nit",
-    "dk_cpr",
-    "eg_national_id",
-    "es_dni",
-    "es_nie",
-    "hk_hkid",
-    "in_epic",
-    "in_pan",
-    "it_cf",
-    "jo_civil_id",
-    "jp_my_number",
-    "ke_huduma_namba",
-    "kw_civil_id",
-    "mx_curp",
-    "mx_rfc",
-    "my_nric",
-    "ng_nin",
-    "nz_drivers_license",
-    "om_civil_id",
-    "ph_psn",
-    "pl_pesel",
-    "ro_cnp",
-    "sa_national_id",
-    "se_pin",
-    "sg_nric",
-    "tr_tc_kimlik",
-    "us_ssn",
-    "us_ssn_last_4",
-    "za_smart_id",
-];
+/// Plaid's `IDNumberType`s, from the schema's table (`schema/data/id-numbers.json`, embedded at
+/// build time): the one list the plugin's input schema and the simulator share.
+fn is_id_number_type(id_type: &str) -> bool {
+    static TYPES: OnceLock<Vec<String>> = OnceLock::new();
+    TYPES.get_or_init(|| id_number_types(ID_NUMBERS)).iter().any(|t| t == id_type)
+}
+
+const ID_NUMBERS: &str = include_str!("../../schema/data/id-numbers.json");
+
+/// The `type` of every row of the table; none when it does not parse (a unit test proves it does).
+fn id_number_types(table: &str) -> Vec<String> {
+    let table: Value = serde_json::from_str(table).unwrap_or_default();
+    table["id_numbers"]
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|row| row["type"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
 
 /// The `user` object of create and retry; `extra` are the keys only create's user has.
 pub(crate) fn user_data(fields: &Fields, extra: &[&str]) -> Result<Option<UserData>, PlaidError> {
@@ -101,7 +83,7 @@ pub(crate) fn user_data(fields: &Fields, extra: &[&str]) -> Result<Option<UserDa
         Some(id) => {
             id.expect(&["value", "type"], &[])?;
             let id_type = id.required_text("type")?;
-            if !ID_NUMBER_TYPES.contains(&id_type) {
+            if !is_id_number_type(id_type) {
                 return Err(id.invalid("type", "one of Plaid's ID number types, like us_ssn"));
             }
             let value = id.required_text("value")?;
@@ -165,5 +147,15 @@ mod tests {
             is_e164("+12345678909") && !is_e164("12345678909") && !is_e164("+0123") && !is_e164("+1 234")
         );
         assert!(is_email("a@b.co") && !is_email(" a@b.co") && !is_email("ab.co") && !is_email("a@b"));
+    }
+
+    #[test]
+    fn id_number_types_come_from_the_schema_table() {
+        let types = id_number_types(ID_NUMBERS);
+        assert_eq!(types.len(), 36, "{types:?}");
+        assert!(
+            is_id_number_type("us_ssn") && is_id_number_type("in_epic") && is_id_number_type("za_smart_id")
+        );
+        assert!(!is_id_number_type("US_SSN") && !is_id_number_type("us_passport"));
     }
 }
