@@ -78,8 +78,8 @@ pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
         ..args.behaviour.config()
     };
     let faults = config.faults.clone();
-    let sandbox = start(config.clone())?;
-    say!("listening on {}", sandbox.url());
+    let sim = start(config.clone())?;
+    say!("listening on {}", sim.url());
     say!("client_id: {}", config.client_id);
     // A secret given on the command line is the user's; the default is a published local one.
     say!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
@@ -94,8 +94,8 @@ pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
         let scope = b.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
         say!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
     }
-    if !sandbox.addr().ip().is_loopback() {
-        eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sandbox.addr());
+    if !sim.addr().ip().is_loopback() {
+        eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sim.addr());
     }
     loop {
         std::thread::park();
@@ -137,26 +137,28 @@ impl ChildSimulator {
             .map_err(|e| format!("cannot start host-sim sandbox: {e}"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout from host-sim sandbox")?);
         // Built first, so an early return below kills the child.
-        let mut sandbox = ChildSimulator { child, url: String::new(), banner: Vec::new(), stdout };
-        while !sandbox.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
+        let mut child_sim = ChildSimulator { child, url: String::new(), banner: Vec::new(), stdout };
+        while !child_sim.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
             let mut line = String::new();
-            if !matches!(sandbox.stdout.read_line(&mut line), Ok(1..)) {
+            if !matches!(child_sim.stdout.read_line(&mut line), Ok(1..)) {
                 let mut stderr = String::new();
-                if let Some(mut pipe) = sandbox.child.stderr.take() {
+                if let Some(mut pipe) = child_sim.child.stderr.take() {
                     let _ = pipe.read_to_string(&mut stderr);
                 }
                 return Err(format!(
                     "host-sim sandbox ended before its banner: {:?} {stderr}",
-                    sandbox.banner
+                    child_sim.banner
                 ));
             }
-            sandbox.banner.push(line.trim_end().to_owned());
+            child_sim.banner.push(line.trim_end().to_owned());
         }
-        sandbox.url = sandbox.banner[0]
+        child_sim.url = child_sim.banner[0]
             .strip_prefix("listening on ")
-            .ok_or_else(|| format!("host-sim sandbox did not say where it listens: {:?}", sandbox.banner[0]))?
+            .ok_or_else(|| {
+                format!("host-sim sandbox did not say where it listens: {:?}", child_sim.banner[0])
+            })?
             .to_owned();
-        Ok(sandbox)
+        Ok(child_sim)
     }
 
     /// Stops the server and returns all it wrote: stdout (the banner too) and, if piped, stderr.

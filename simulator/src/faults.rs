@@ -47,6 +47,9 @@ use tokio::time::Sleep;
 
 use crate::Error;
 
+/// The per-request fault header.
+pub const FAULT_HEADER: &str = "x-sim-fault";
+
 /// How long `hang` holds a connection unless told otherwise.
 pub const HANG_DEFAULT: Duration = Duration::from_secs(60);
 

@@ -34,7 +34,11 @@
 //!
 //! The map of the crate:
 //! - `server`: [`start`] and the running [`Simulator`]; `respond`: one request's answer, faults applied.
-//! - `plaid`: the four endpoints with Plaid's checks in Plaid's order; `plaid_error`: Plaid's error body.
+//! - `plaid`: the state the handlers share, and how a new attempt is made.
+//! - `route`: which endpoint, and Plaid's checks in Plaid's order; `auth`: credentials and
+//!   `Plaid-Version`; `fields`: the JSON body and its fields; `user`: the `user` object.
+//! - `endpoints`: create, get, list and retry; `plaid_error`: Plaid's error body.
+//! - `plan`: which steps an attempt requires (the template, the retry strategies).
 //! - [`state`]: the ledger of attempts; [`session`]: how a simulated user gets through the steps.
 //! - `model`: the `IdentityVerification` object the endpoints answer.
 //! - [`faults`]: fault injection and its syntax (the one description of every fault).
@@ -52,25 +56,32 @@
 //! # Ok::<(), plaid_idv_simulator::Error>(())
 //! ```
 
+mod auth;
+mod endpoints;
 mod error;
 pub mod faults;
+mod fields;
 mod ids;
 mod limit;
 mod model;
 mod plaid;
 mod plaid_error;
+mod plan;
 mod respond;
+mod route;
 mod server;
 pub mod session;
 pub mod state;
+mod user;
 
+pub use auth::PLAID_VERSION;
+pub use endpoints::LIST_PAGE;
 pub use error::Error;
-pub use faults::{Fault, FaultSet, Faults};
+pub use faults::{Fault, FaultSet, Faults, FAULT_HEADER};
 pub use ids::rfc3339;
-pub use plaid::{LIST_PAGE, PLAID_VERSION};
 pub use plaid_error::PlaidError;
+pub use respond::MAX_REQUEST_BODY;
 pub use server::{
     start, Simulator, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
-    FAULT_HEADER, MAX_REQUEST_BODY,
 };
 pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};

@@ -1,5 +1,5 @@
 //! The server: [`start`] binds and spawns it on its own runtime, [`Simulator`] is the running one
-//! (and what tests ask it); `respond` answers each request.
+//! (and what tests ask it); `respond` answers each request, `plaid` is the state they share.
 
 use std::{
     net::SocketAddr,
@@ -13,14 +13,14 @@ use std::{
 use axum::{serve::ListenerExt, Router};
 
 use crate::{
+    error::Error,
     faults::Faults,
-    ids,
+    ids::Ids,
     limit::RateLimit,
-    plaid::Origin,
+    plaid::{Origin, Plaid},
+    plan,
     respond::handle,
-    session,
     state::{self, Attempt, Ledger, Status, Step, StepStatus},
-    Error,
 };
 
 /// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
@@ -28,10 +28,6 @@ pub const DEFAULT_CLIENT_ID: &str = "sim-client-id";
 pub const DEFAULT_SECRET: &str = "sim-secret";
 /// Plaid's sandbox limit for `/identity_verification/*`, per client.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
-/// Larger bodies are refused with `INVALID_BODY` before they are parsed.
-pub const MAX_REQUEST_BODY: usize = 1 << 20;
-/// The per-request fault header (see [`faults`]).
-pub const FAULT_HEADER: &str = "x-sim-fault";
 
 /// How to start a simulator.
 #[derive(Clone)]
@@ -71,21 +67,9 @@ impl Default for SimulatorConfig {
     }
 }
 
-/// The state the request handlers share.
-pub(crate) struct Shared {
-    pub(crate) client_id: String,
-    pub(crate) secret: String,
-    pub(crate) base_url: String,
-    pub(crate) ledger: Ledger,
-    pub(crate) ids: ids::Ids,
-    pub(crate) limit: RateLimit,
-    pub(crate) faults: Faults,
-    pub(crate) requests: AtomicU64,
-}
-
 /// A running simulator. Dropping it stops it: its connections close, hanging ones included.
 pub struct Simulator {
-    sim: Arc<Shared>,
+    plaid: Arc<Plaid>,
     addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -102,12 +86,12 @@ pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
     let listen = |source| Error::Listen { addr: config.addr, source };
     let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
     let addr = listener.local_addr().map_err(listen)?;
-    let sim = Arc::new(Shared {
+    let plaid = Arc::new(Plaid {
         client_id: config.client_id,
         secret: config.secret,
         base_url: format!("http://{addr}"),
         ledger: Ledger::default(),
-        ids: ids::Ids::new(),
+        ids: Ids::new(),
         limit: RateLimit::new(config.rate_limit_per_minute),
         faults: config.faults,
         requests: AtomicU64::new(0),
@@ -117,18 +101,18 @@ pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
     let listener = listener.tap_io(|stream| {
         let _ = stream.set_nodelay(true);
     });
-    let app = Router::new().fallback(handle).with_state(sim.clone());
+    let app = Router::new().fallback(handle).with_state(plaid.clone());
     runtime.spawn(async move {
         // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Simulator`.
         let _ = axum::serve(listener, app).await;
     });
-    Ok(Simulator { sim, addr, runtime: Some(runtime) })
+    Ok(Simulator { plaid, addr, runtime: Some(runtime) })
 }
 
 impl Simulator {
     /// `http://127.0.0.1:PORT`, the base URL for a Plaid client.
     pub fn url(&self) -> String {
-        self.sim.base_url.clone()
+        self.plaid.base_url.clone()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -137,22 +121,22 @@ impl Simulator {
 
     /// Every attempt recorded so far.
     pub fn ledger(&self) -> &Ledger {
-        &self.sim.ledger
+        &self.plaid.ledger
     }
 
     /// How many sessions (each billed by Plaid) exist for a user and template.
     pub fn session_count(&self, client_user_id: &str, template_id: &str) -> usize {
-        self.sim.ledger.session_count(client_user_id, template_id)
+        self.plaid.ledger.session_count(client_user_id, template_id)
     }
 
     /// The attempts for a user and template, oldest first.
     pub fn attempts(&self, client_user_id: &str, template_id: &str) -> Vec<Arc<Attempt>> {
-        self.sim.ledger.attempts(client_user_id, template_id)
+        self.plaid.ledger.attempts(client_user_id, template_id)
     }
 
     /// How many HTTP requests arrived, whatever became of them.
     pub fn request_count(&self) -> u64 {
-        self.sim.requests.load(Ordering::Relaxed)
+        self.plaid.requests.load(Ordering::Relaxed)
     }
 
     /// Records an attempt as if a user had got that far, so there is something to retry; returns
@@ -167,7 +151,7 @@ impl Simulator {
         status: Status,
         at: Option<Step>,
     ) -> String {
-        let template = session::template_plan();
+        let template = plan::template_plan();
         let at = at.unwrap_or(match status {
             Status::Active => Step::AcceptTos,
             Status::Expired | Status::Canceled => Step::VerifySms,
@@ -185,14 +169,14 @@ impl Simulator {
         };
         let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {
             (std::cmp::Ordering::Equal, _) => here,
-            (_, session::Plan::NotApplicable) => StepStatus::NotApplicable,
+            (_, plan::Plan::NotApplicable) => StepStatus::NotApplicable,
             (std::cmp::Ordering::Less, _) => StepStatus::Success,
             (std::cmp::Ordering::Greater, _) => after,
         });
-        let recorded = self.sim.ledger.record_with(client_user_id, template_id, |latest| {
+        let recorded = self.plaid.ledger.record_with(client_user_id, template_id, |latest| {
             let origin =
                 Origin { client_user_id, template_id, previous: latest, strategy: None, is_shareable: true };
-            Ok::<_, std::convert::Infallible>(self.sim.attempt(
+            Ok::<_, std::convert::Infallible>(self.plaid.attempt(
                 origin,
                 steps,
                 status,

@@ -1,31 +1,15 @@
-//! How a simulated session runs: which steps an attempt requires (the template and the retry
-//! strategy decide) and how the user gets through them.
+//! How a simulated session runs: how the user gets through the steps an attempt requires (see
+//! `plan`).
 //!
 //! Nobody opens the simulator's `shareable_url`, so it plays the user at once: when the request
 //! carries `user` data, every required step runs on that data (Plaid's sandbox test user, Leslie
 //! Knope, passes; other data fails `kyc_check`); without it, the attempt waits at its first
 //! required step, `active`, as a fresh Plaid session does.
 
-use crate::state::{Name, Status, Step, StepStatus, UserData};
-
-/// What an attempt does with a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Plan {
-    Run,
-    /// The retry instructions said so (Plaid's `skipped`).
-    Skip,
-    /// The template does not use it (Plaid's `not_applicable`).
-    NotApplicable,
-}
-
-/// The simulated template, the same for every `template_id`: documents only on request (a custom
-/// retry), selfies never (Plaid's sandbox silently disables `selfie_check`).
-pub fn template_plan() -> [Plan; 7] {
-    Step::ALL.map(|step| match step {
-        Step::DocumentaryVerification | Step::SelfieCheck => Plan::NotApplicable,
-        _ => Plan::Run,
-    })
-}
+use crate::{
+    plan::Plan,
+    state::{Name, Status, Step, StepStatus, UserData},
+};
 
 /// Plays the user through the planned steps.
 pub fn run(plan: [Plan; 7], user: Option<&UserData>) -> ([StepStatus; 7], Status) {
@@ -222,7 +206,10 @@ fn normalize_street(street: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Address, IdNumber};
+    use crate::{
+        plan::template_plan,
+        state::{Address, IdNumber},
+    };
 
     fn leslie() -> UserData {
         UserData {

@@ -11,7 +11,7 @@ use plaid_idv_test_support::tool;
 #[test]
 fn the_official_python_client_parses_every_response() {
     let python = tool("PLAID_IDV_TEST_PYTHON");
-    let sb =
+    let sim =
         simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
     // Seeded attempts of every status, so their shapes (details without user data) are parsed too.
     let seeded: Vec<String> = [
@@ -26,12 +26,12 @@ fn the_official_python_client_parses_every_response() {
     ]
     .into_iter()
     .enumerate()
-    .map(|(i, (status, at))| sb.seed_attempt(&format!("seeded-{i}"), "idvtmp_seeded", status, at))
+    .map(|(i, (status, at))| sim.seed_attempt(&format!("seeded-{i}"), "idvtmp_seeded", status, at))
     .collect();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/plaid_client.py");
     let output = Command::new(&python)
         .arg(script)
-        .args([sb.url().as_str(), simulator::DEFAULT_CLIENT_ID, simulator::DEFAULT_SECRET])
+        .args([sim.url().as_str(), simulator::DEFAULT_CLIENT_ID, simulator::DEFAULT_SECRET])
         .args(&seeded)
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
@@ -47,6 +47,6 @@ fn the_official_python_client_parses_every_response() {
     assert_eq!(summary["statuses"], serde_json::json!(["success", "active", "failed", "success"]));
     // The client's view and the simulator's ledger agree: one session per call, no more.
     let ids: Vec<String> =
-        sb.attempts("python-driver-user", "idvtmp_python_driver").iter().map(|a| a.id.clone()).collect();
+        sim.attempts("python-driver-user", "idvtmp_python_driver").iter().map(|a| a.id.clone()).collect();
     assert_eq!(summary["attempts"], serde_json::json!(ids));
 }
