@@ -11,6 +11,8 @@
 //! - `export`: the interface's root module, as this library exports it; every function runs
 //!   behind a panic guard.
 //! - `error`: the crate's one error type; `arguments`: reading the engine's JSON arguments.
+//! - `endpoint`: the endpoint in Plaid's words (paths, API version, user agent), the task id
+//!   and a call's default timeouts: a leaf the manifest, preset, settings and call all read.
 //! - `manifest`, `schema`: what the plugin says about itself, and the embedded JSON Schemas.
 //! - `validate`: the input validation report (schema compiled once, shared by all threads).
 //! - `settings`, `preset`: the engine's settings for the task, and the pre-filled HTTP task.
@@ -18,6 +20,7 @@
 //! - `redact`: masking the secret and personal fields wherever a request is echoed or logged.
 //!
 mod arguments;
+mod endpoint;
 mod error;
 mod execute;
 mod export;

@@ -6,16 +6,10 @@ use serde_json::json;
 
 use plaid_idv_retry_interface::ABI_VERSION;
 
-use crate::{preset, schema};
-
-pub const TASK_ID: &str = "plaid.identity_verification.retry";
-/// The endpoint this plugin offers as a task.
-pub const RETRY_PATH: &str = "/identity_verification/retry";
-/// Sent on every call, and in the preset's headers.
-pub const USER_AGENT: &str = concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION"));
-pub const PLAID_VERSION: &str = "2020-09-14";
-pub const DOCUMENTATION_URL: &str =
-    "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
+use crate::{
+    endpoint::{DOCUMENTATION_URL, PLAID_VERSION, RETRY_PATH, TASK_ID},
+    preset, schema,
+};
 
 /// Built once: hosts may ask on every call.
 pub fn json() -> &'static str {

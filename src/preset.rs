@@ -20,9 +20,11 @@ use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode, PresetOptions};
 
 use crate::{
     arguments::Argument,
+    endpoint::{
+        DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION, RETRY_PATH, TASK_ID,
+        USER_AGENT,
+    },
     error::Error,
-    manifest::{PLAID_VERSION, RETRY_PATH, TASK_ID, USER_AGENT},
-    settings::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS},
 };
 
 /// The task input fields mapped into the body, in the order Plaid documents them.

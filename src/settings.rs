@@ -10,14 +10,12 @@ use ureq::http::Uri;
 
 use crate::{
     arguments::{present, Argument},
+    endpoint::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION},
     error::Error,
-    manifest::PLAID_VERSION,
 };
 
 const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 
-pub const DEFAULT_CONNECTION_TIMEOUT_SECONDS: f64 = 5.0;
-pub const DEFAULT_READ_TIMEOUT_SECONDS: f64 = 10.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// A retry answer is a few kilobytes (2.7 KB with every user field), more with Plaid's documentary
 /// and selfie details: a cap below 64 KiB would turn real successes into oversized answers, each an

@@ -10,7 +10,7 @@
 use serde::{ser::SerializeStruct, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::TaskStatus;
+use crate::{Report, TaskStatus};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "Json: Deserialize<'de>"))]
@@ -33,6 +33,24 @@ impl<Json> TaskResult<Json> {
     /// Whether the engine may retry: the status says it, this flag is for engines that read one.
     pub fn retryable(&self) -> bool {
         self.status.is_retryable()
+    }
+
+    /// What `execute` answers for an invalid input: terminal, nothing sent, the report in
+    /// `output.validation`.
+    pub fn invalid_input(report: &Report) -> Self {
+        let why = match report.errors.as_slice() {
+            [stop] if matches!(stop.rule.as_str(), "json_syntax" | "max_size") => {
+                format!("the input is invalid ({}); nothing was sent", stop.message.trim_end_matches('.'))
+            }
+            errors => format!(
+                "the input is invalid ({} error{}, see output.validation); nothing was sent",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ),
+        };
+        let mut result = TaskResult::new(TaskStatus::FailedWithTerminalError, Some(why));
+        result.output.validation = serde_json::to_value(report).ok();
+        result
     }
 }
 
@@ -210,5 +228,18 @@ mod tests {
             (verdict.status, verdict.logs, verdict.output.attempt),
             (TaskStatus::Completed, vec!["a".into()], 1)
         );
+    }
+
+    #[test]
+    fn an_invalid_input_is_terminal_and_carries_its_report() {
+        let report = Report::of_bytes(b"\xff").unwrap();
+        let result: TaskResult = TaskResult::invalid_input(&report);
+        assert_eq!(result.status, TaskStatus::FailedWithTerminalError);
+        assert!(!result.retryable());
+        assert_eq!(
+            result.reason.as_deref(),
+            Some("the input is invalid (The input is not valid JSON: invalid UTF-8 at line 1 column 1); nothing was sent")
+        );
+        assert_eq!(result.output.validation, serde_json::to_value(&report).ok());
     }
 }

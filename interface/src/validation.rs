@@ -7,8 +7,6 @@ use std::fmt::Display;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{TaskResult, TaskStatus};
-
 /// Inputs above this size are refused before parsing: a request body is a few kilobytes.
 pub const MAX_INPUT_BYTES: usize = 1 << 20;
 
@@ -71,26 +69,6 @@ impl Report {
     }
 }
 
-impl<Json> TaskResult<Json> {
-    /// What `execute` answers for an invalid input: terminal, nothing sent, the report in
-    /// `output.validation`.
-    pub fn invalid_input(report: &Report) -> Self {
-        let why = match report.errors.as_slice() {
-            [stop] if matches!(stop.rule.as_str(), "json_syntax" | "max_size") => {
-                format!("the input is invalid ({}); nothing was sent", stop.message.trim_end_matches('.'))
-            }
-            errors => format!(
-                "the input is invalid ({} error{}, see output.validation); nothing was sent",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            ),
-        };
-        let mut result = TaskResult::new(TaskStatus::FailedWithTerminalError, Some(why));
-        result.output.validation = serde_json::to_value(report).ok();
-        result
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,18 +85,5 @@ mod tests {
         );
         let big = [vec![b' '; MAX_INPUT_BYTES], vec![0xff]].concat();
         assert_eq!(Report::of_bytes(&big).unwrap().errors[0].rule, "max_size");
-    }
-
-    #[test]
-    fn an_invalid_input_is_terminal_and_carries_its_report() {
-        let report = Report::of_bytes(b"\xff").unwrap();
-        let result: TaskResult = TaskResult::invalid_input(&report);
-        assert_eq!(result.status, TaskStatus::FailedWithTerminalError);
-        assert!(!result.retryable());
-        assert_eq!(
-            result.reason.as_deref(),
-            Some("the input is invalid (The input is not valid JSON: invalid UTF-8 at line 1 column 1); nothing was sent")
-        );
-        assert_eq!(result.output.validation, serde_json::to_value(&report).ok());
     }
 }

@@ -18,7 +18,7 @@ use ureq::{
 };
 
 use super::{resolver, socket};
-use crate::manifest::USER_AGENT;
+use crate::endpoint::USER_AGENT;
 
 /// Built on first use; `OnceLock` makes concurrent first calls build it once.
 pub fn shared() -> &'static Agent {

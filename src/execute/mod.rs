@@ -20,11 +20,11 @@ use std::time::Instant;
 use plaid_idv_retry_interface::{Reconciliation, Response, TaskStatus as Status};
 use serde_json::{value::RawValue, Map, Value};
 
-use crate::{error::Error, redact, settings::Settings, validate};
+use crate::{endpoint::RETRY_PATH, error::Error, redact, settings::Settings, validate};
 use context::Context;
 use outcome::Class;
 use reconcile::Reconciled;
-use request::{Credentials, PlaidRequest, RETRY_PATH};
+use request::{Credentials, PlaidRequest};
 use response::{raw, Exchange, Fields, Received};
 
 /// The task result as the plugin writes it: Plaid's answer and the request echo are raw JSON,

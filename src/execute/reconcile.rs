@@ -30,10 +30,10 @@ use super::{
     clock,
     context::Context,
     outcome,
-    request::{Credentials, PlaidRequest, LIST_PATH},
+    request::{Credentials, PlaidRequest},
     response::Exchange,
 };
-use crate::settings::Settings;
+use crate::{endpoint::LIST_PATH, settings::Settings};
 
 const ROUNDS: usize = 3;
 const ROUND_GAP: Duration = Duration::from_millis(750);

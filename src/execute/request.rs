@@ -11,14 +11,11 @@ use super::{
     context::Context,
     response::{self, raw, Exchange},
 };
-pub use crate::manifest::RETRY_PATH;
 use crate::{
-    manifest::USER_AGENT,
+    endpoint::USER_AGENT,
     redact,
     settings::{Secret, Settings},
 };
-
-pub const LIST_PATH: &str = "/identity_verification/list";
 
 /// Below this much time left, a call is not started: it could not finish anyway.
 const MIN_CALL_BUDGET: Duration = Duration::from_millis(50);
