@@ -11,7 +11,7 @@ use std::{
 use plaid_idv_simulator::{
     self as simulator, FaultSet, Faults, Simulator, SimulatorConfig, Status, Step, Strategy,
 };
-use plaid_idv_test_support::http_agent;
+use plaid_idv_test_support::{http_agent, seeded_simulator, simulator_config};
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";
@@ -19,11 +19,11 @@ const SECRET_CANARY: &str = "CANARY-secret-7f3a";
 const PII_CANARY: &str = "CANARY-pii-9b1c";
 
 fn sim_with(config: SimulatorConfig) -> Simulator {
-    simulator::start(config).expect("the simulator starts")
+    seeded_simulator(config, &[])
 }
 
 fn new_sim() -> Simulator {
-    sim_with(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() })
+    sim_with(simulator_config())
 }
 
 #[derive(Debug)]
@@ -190,8 +190,7 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     let custom = sim_with(SimulatorConfig {
         client_id: "mine".into(),
         secret: SECRET_CANARY.into(),
-        rate_limit_per_minute: 0,
-        ..SimulatorConfig::default()
+        ..simulator_config()
     });
     let answer = call(&custom, "retry", retry("u", "reset"));
     assert_eq!(
@@ -305,8 +304,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
 
 #[test]
 fn personal_data_is_never_echoed_in_errors() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     for (pointer, value) in [
         ("/date_of_birth", json!(PII_CANARY)),
         ("/phone_number", json!(PII_CANARY)),
@@ -332,8 +330,7 @@ fn personal_data_is_never_echoed_in_errors() {
 
 #[test]
 fn any_json_spacing_and_key_order() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let body = "\n{ \"strategy\" :\"reset\" ,\r\n\t\"template_id\":  \"idvtmp_test\",\"client_user_id\"\n:\"u\"   }\n";
     let answer = send_raw(&sim, "/identity_verification/retry", &AUTH, body).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -560,8 +557,7 @@ fn infer_is_refused_while_active_and_otherwise_picks_a_strategy() {
 
 #[test]
 fn custom_requires_steps_and_other_strategies_forbid_them() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let answer = call(&sim, "retry", retry("u", "custom"));
     assert_eq!(answer.error_code().2, "INVALID_FIELD");
     assert!(answer.text.contains("steps"));
@@ -589,8 +585,7 @@ fn custom_requires_steps_and_other_strategies_forbid_them() {
 
 #[test]
 fn custom_steps_decide_what_runs_and_selfies_never_do() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let custom = |steps: Value, user: Option<Value>| {
         let mut body =
             json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": steps});
@@ -680,8 +675,10 @@ fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
 
 #[test]
 fn the_rate_limit_refuses_with_429_and_records_nothing() {
-    let sim = sim_with(SimulatorConfig { rate_limit_per_minute: 3, ..SimulatorConfig::default() });
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded_simulator(
+        SimulatorConfig { rate_limit_per_minute: 3, ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     for _ in 0..3 {
         assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200);
     }
@@ -716,10 +713,9 @@ fn fault(sim: &Simulator, faults: &str) -> Result<Answer, ureq::Error> {
     send_raw(sim, "/identity_verification/retry", &headers, &retry("u", "reset").to_string())
 }
 
+/// A simulator holding a failed attempt for user `u`, to retry.
 fn seeded() -> Simulator {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
-    sim
+    seeded_simulator(simulator_config(), &[("u", TEMPLATE)])
 }
 
 #[test]
@@ -881,21 +877,20 @@ fn faults_combine_and_bad_fault_headers_are_refused() {
 
 #[test]
 fn server_faults_apply_to_the_first_requests_or_to_every_one() {
-    let first = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::first(2, "status=503".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
-    first.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let first = seeded_simulator(
+        SimulatorConfig { faults: Faults::first(2, "status=503".parse().unwrap()), ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     let statuses: Vec<u16> = (0..3).map(|_| call(&first, "retry", retry("u", "reset")).status).collect();
     assert_eq!(statuses, [503, 503, 200]);
 
-    let scripted = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
-        ..SimulatorConfig::default()
-    });
-    scripted.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let scripted = seeded_simulator(
+        SimulatorConfig {
+            faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
+            ..simulator_config()
+        },
+        &[("u", TEMPLATE)],
+    );
     assert!(
         send_raw(&scripted, "/identity_verification/retry", &AUTH, &retry("u", "reset").to_string()).is_err()
     );
@@ -903,11 +898,8 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
     assert_eq!(scripted.session_count("u", TEMPLATE), 3);
     assert_eq!(scripted.request_count(), 2);
 
-    let every = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::every("html502".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
+    let every =
+        sim_with(SimulatorConfig { faults: Faults::every("html502".parse().unwrap()), ..simulator_config() });
     assert!((0..3).all(|_| call(&every, "retry", retry("u", "reset")).status == 502));
 }
 

@@ -5,14 +5,13 @@
 
 use std::process::Command;
 
-use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status, Step};
-use plaid_idv_test_support::tool;
+use plaid_idv_simulator::{self as simulator, Status, Step};
+use plaid_idv_test_support::{seeded_simulator, simulator_config, tool};
 
 #[test]
 fn the_official_python_client_parses_every_response() {
     let python = tool("PLAID_IDV_TEST_PYTHON");
-    let sim =
-        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
+    let sim = seeded_simulator(simulator_config(), &[]);
     // Seeded attempts of every status, so their shapes (details without user data) are parsed too.
     let seeded: Vec<String> = [
         (Status::Active, None),
