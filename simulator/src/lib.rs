@@ -57,6 +57,7 @@
 //! ```
 
 mod auth;
+mod control;
 mod endpoints;
 mod error;
 pub mod faults;
@@ -64,6 +65,7 @@ mod fields;
 mod ids;
 mod limit;
 mod model;
+mod page;
 mod plaid;
 mod plaid_error;
 mod plan;
@@ -71,17 +73,24 @@ mod respond;
 mod route;
 mod server;
 pub mod session;
+mod signing;
 pub mod state;
+pub mod test_user;
 mod user;
+pub mod webhooks;
 
 pub use auth::PLAID_VERSION;
 pub use endpoints::LIST_PAGE;
 pub use error::Error;
-pub use faults::{Fault, FaultSet, Faults, FAULT_HEADER};
+pub use faults::{duration as parse_duration, Fault, FaultSet, Faults, FAULT_HEADER};
 pub use ids::rfc3339;
+pub use page::CONTENT_SECURITY_POLICY;
+pub use plaid::{AutoComplete, Outcome};
 pub use plaid_error::PlaidError;
 pub use respond::MAX_REQUEST_BODY;
 pub use server::{
     start, Simulator, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET,
 };
-pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy};
+pub use session::{Completion, Refused};
+pub use state::{Attempt, Ledger, Status, Step, StepStatus, Strategy, UserData};
+pub use webhooks::{Code, Event};

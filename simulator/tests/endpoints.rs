@@ -110,6 +110,14 @@ fn retry_as_leslie(strategy: &str) -> Value {
     body
 }
 
+/// Completes a session as a person would, through the control route.
+fn complete(sim: &Simulator, id: &Value, body: Value) -> Value {
+    let path = format!("/sim/sessions/{}/complete", id.as_str().unwrap());
+    let answer = send_raw(sim, &path, &AUTH, &body.to_string()).expect("an HTTP answer");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()
+}
+
 fn steps(body: &Value) -> Vec<(String, String)> {
     body["steps"]
         .as_object()
@@ -353,7 +361,7 @@ fn unknown_paths_and_methods_are_not_found() {
 // ---------------------------------------------------------------- create, get, list
 
 #[test]
-fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
+fn create_opens_an_active_session_the_sandbox_user_completes_and_refuses_a_second_create() {
     let sim = new_sim();
     let answer = call(
         &sim,
@@ -362,14 +370,20 @@ fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
     );
     assert_eq!(answer.status, 200, "{}", answer.text);
     let created = answer.json();
-    assert_eq!(created["status"], "success");
-    assert!(created["previous_attempt_id"].is_null());
-    assert_eq!(created["kyc_check"]["status"], "success");
-    assert_eq!(created["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
-    assert_eq!(created["risk_check"]["email"]["name"], "no_data");
+    assert_eq!(created["status"], "active", "the person completes it later, at the shareable_url");
+    assert_eq!(step(&created, "accept_tos"), "active");
+    assert!(created["previous_attempt_id"].is_null() && created["completed_at"].is_null());
+    assert!(created["kyc_check"].is_null() && created["watchlist_screening_id"].is_null());
+    assert_eq!(created["user"]["name"]["family_name"], "Knope", "the data given is the session's");
     assert!(created["shareable_url"].as_str().unwrap().starts_with(&sim.url()));
-    assert!(created["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
-    assert!(created["completed_at"].is_string());
+
+    let done = complete(&sim, &created["id"], json!({"user": leslie()}));
+    assert_eq!(done["status"], "success");
+    assert_eq!(done["kyc_check"]["status"], "success");
+    assert_eq!(done["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
+    assert_eq!(done["risk_check"]["email"]["name"], "no_data");
+    assert!(done["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
+    assert!(done["completed_at"].is_string());
 
     let again =
         call(&sim, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
@@ -406,7 +420,9 @@ fn other_user_data_fails_kyc_check() {
         "create",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": user}),
     );
-    let body = answer.json();
+    let created = answer.json();
+    assert_eq!(created["status"], "active");
+    let body = complete(&sim, &created["id"], json!({"user": user}));
     assert_eq!(body["status"], "failed");
     assert_eq!(step(&body, "kyc_check"), "failed");
     assert_eq!(step(&body, "watchlist_screening"), "waiting_for_prerequisite");
@@ -495,9 +511,10 @@ fn reset_starts_over_with_a_new_attempt() {
     assert_eq!(sim.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
     let with_user = call(&sim, "retry", retry_as_leslie("reset")).json();
-    assert_eq!(with_user["status"], "success");
-    assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
+    assert_eq!(with_user["status"], "active");
+    assert_eq!(with_user["user"]["name"]["family_name"], "Knope", "the data given prefills the session");
     assert_eq!(sim.session_count("u", TEMPLATE), 3);
+    assert_eq!(sim.attempts("u", TEMPLATE)[1].status, Status::Canceled, "superseded while active");
 }
 
 #[test]
@@ -510,7 +527,9 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(&sim, "retry", retry_as_leslie("incomplete")).json();
+    let again = call(&sim, "retry", retry_as_leslie("incomplete")).json();
+    assert_eq!(step(&again, "kyc_check"), "active", "the canceled session failed nothing: it resumes");
+    let passed = complete(&sim, &again["id"], json!({"outcome": "success"}));
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -600,6 +619,8 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
     );
     assert_eq!(step(&body, "verify_sms"), "skipped");
     assert_eq!(step(&body, "kyc_check"), "skipped");
+    assert_eq!(step(&body, "documentary_verification"), "waiting_for_prerequisite");
+    let body = complete(&sim, &body["id"], json!({"outcome": "success"}));
     assert_eq!(step(&body, "documentary_verification"), "success");
     assert_eq!(step(&body, "selfie_check"), "not_applicable", "silently disabled as on Plaid's sandbox");
     assert!(body["selfie_check"].is_null());
