@@ -9,7 +9,9 @@
 //! valid" page as an unknown session, changing nothing; a post whose `Origin` is not the page's own
 //! is refused; every answer carries a strict Content-Security-Policy (no script at all, styles
 //! from the page's own stylesheet, forms to itself, no framing: Plaid blocks its links in iframes
-//! too), `Referrer-Policy: no-referrer` (the key is in the URL) and `Cache-Control: no-store`.
+//! too), `Referrer-Policy: same-origin` (the key is in the URL: no other site ever sees it; with
+//! `no-referrer` a browser would send `Origin: null` with the page's own forms) and
+//! `Cache-Control: no-store`.
 //! After a post the browser is sent back to the page (303), so a reload never repeats an answer.
 
 use std::{collections::HashMap, time::SystemTime};
@@ -37,7 +39,7 @@ const STYLESHEET: &str = "body{font-family:sans-serif;max-width:40rem;margin:2re
 h1{font-size:1.5rem}.sim{color:#555;font-size:.9rem}ol.steps li{margin:.2rem 0}\
 .status-success{color:#0a6b2b}.status-failed{color:#a11}.notice{background:#fff4d6;padding:.6rem;border-radius:4px}\
 form{display:grid;gap:.6rem;margin-top:1rem}label{display:grid;gap:.2rem;font-size:.9rem}\
-input{font-size:1rem;padding:.4rem}button{font-size:1rem;padding:.5rem 1rem;justify-self:start}";
+input{font-size:1rem;padding:.4rem}label.check{display:flex;gap:.5rem;align-items:center}button{font-size:1rem;padding:.5rem 1rem;justify-self:start}";
 
 /// Answers a request under `/verify`.
 pub(crate) fn handle(plaid: &Plaid, parts: &Parts, body: Option<&[u8]>, drop_webhooks: bool) -> Response {
@@ -256,7 +258,7 @@ fn answer(status: StatusCode, content_type: &'static str, body: String) -> Respo
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
@@ -365,9 +367,11 @@ fn form_for(attempt: &Attempt, step: Step) -> String {
     let name = user.name.as_ref();
     let address = user.address.as_ref();
     let fields = match step {
-        Step::AcceptTos => "<label><input type=\"checkbox\" name=\"accept\" value=\"yes\" required> \
+        Step::AcceptTos => {
+            "<label class=\"check\"><input type=\"checkbox\" name=\"accept\" value=\"yes\" required> \
                             I agree to the terms of service and privacy policy.</label>"
-            .to_owned(),
+                .to_owned()
+        }
         Step::VerifySms => [
             input("phone_number", "Phone number", user.phone_number.as_deref(), " required"),
             input(

@@ -125,7 +125,7 @@ fn the_test_user_walks_the_page_to_success_by_plain_form_posts() {
         !CONTENT_SECURITY_POLICY.contains("script") || CONTENT_SECURITY_POLICY.contains("default-src 'none'")
     );
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
-    assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+    assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"));
     assert_eq!(header("cache-control").as_deref(), Some("no-store"));
     assert!(!first.html.contains("<script"));
 
