@@ -1,6 +1,6 @@
 //! The session's page at its `shareable_url` (`/verify/{id}?key={key}`): a small server-rendered
 //! HTML page, plain forms, no script, that walks the person through the steps left: the terms,
-//! the SMS code ([`SMS_CODE`](crate::session) for any number on the sandbox), the identity details
+//! the SMS code (11111 for any number on the sandbox), the identity details
 //! (prefilled with the data the API was given), documents when the session asks for them. Plaid's
 //! sandbox test user passes, other data fails.
 //!

@@ -6,7 +6,7 @@
 //!
 //! The verdicts are Plaid's sandbox's: the sandbox test user (see `test_user`) passes `kyc_check`
 //! and her documents pass `documentary_verification`; other data fails. The SMS code is
-//! [`SMS_CODE`] for any number. Three wrong SMS codes, or three documents that do not match, fail
+//! `test_user::SMS_CODE` for any number. Three wrong SMS codes, or three documents that do not match, fail
 //! their step (Plaid's limits).
 
 use std::{fmt, time::SystemTime};

@@ -2,7 +2,7 @@
 //! `template_id`) in creation order, the way Plaid keeps a user's attempt history.
 //!
 //! An attempt moves (the person completes steps, it expires, a retry cancels it): each move
-//! replaces it with its next version inside one [`Ledger::transact`], so readers share `Arc`s and
+//! replaces it with its next version inside one `Ledger::transact`, so readers share `Arc`s and
 //! render them outside the lock, and each version is whole. Per attempt the ledger keeps what its
 //! moves need and no more: the step statuses, the data entered, a try count per step.
 
@@ -298,7 +298,7 @@ pub struct Ledger {
     inner: Mutex<Inner>,
 }
 
-/// The ledger inside one [`Ledger::transact`]: what it reads and writes happens as one step.
+/// The ledger inside one `Ledger::transact`: what it reads and writes happens as one step.
 pub(crate) struct Tx<'a> {
     inner: &'a mut Inner,
 }

@@ -1,7 +1,7 @@
 //! Plaid's `IDENTITY_VERIFICATION` webhooks: `STEP_UPDATED` when the person completes a step,
 //! `STATUS_UPDATED` when a session's status changes, `RETRIED` when a retry opens a session. The
 //! body names the session only (no status, no personal data); the receiver asks
-//! `/identity_verification/get`. Each is signed ([`Signer`]) and posted to the configured URL.
+//! `/identity_verification/get`. Each is signed (`signing`) and posted to the configured URL.
 //!
 //! Delivery runs on its own thread, one webhook after the other in the order the moves happened,
 //! so no API answer ever waits for it. Each post has a 10-second bound (Plaid's), follows no
