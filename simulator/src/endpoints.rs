@@ -11,8 +11,10 @@ use crate::{
     plaid::{Origin, Plaid},
     plaid_error::PlaidError,
     plan::{retry_plan, template_plan, Plan},
-    state::{Attempt, Step, Strategy},
+    session,
+    state::{Attempt, Status, Step, Strategy},
     user::user_data,
+    webhooks::{Code, Event},
 };
 
 /// Attempts per `/identity_verification/list` page.
@@ -37,7 +39,8 @@ impl From<PlaidError> for Refusal {
     }
 }
 
-pub(crate) fn create(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError> {
+/// Opens the user's first session for a template, `active`: the person completes it later.
+pub(crate) fn create(plaid: &Arc<Plaid>, fields: Fields) -> Result<Value, PlaidError> {
     fields.expect(
         &["template_id", "is_shareable"],
         &with_credentials(&[
@@ -59,10 +62,10 @@ pub(crate) fn create(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError>
     let client_user_id = fields
         .text("client_user_id")?
         .ok_or_else(|| PlaidError::missing_fields(&["client_user_id".to_owned()]))?;
-    let recorded = plaid.ledger.record_with(client_user_id, template_id, |latest| {
-        if let Some(latest) = latest {
+    let recorded = plaid.ledger.transact(|tx| {
+        if let Some(latest) = tx.latest(client_user_id, template_id) {
             return Err(if is_idempotent {
-                Refusal::Existing(latest.clone())
+                Refusal::Existing(latest)
             } else {
                 Refusal::Error(PlaidError::invalid_field(
                     "an Identity Verification already exists for this client_user_id and template_id: \
@@ -75,10 +78,15 @@ pub(crate) fn create(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError>
             plan[Step::AcceptTos.index()] = Plan::Skip;
         }
         let origin = Origin { client_user_id, template_id, previous: None, strategy: None, is_shareable };
-        Ok(plaid.new_attempt(origin, plan, user))
+        // No webhook: Plaid's fire when the person completes a step, or on a retry.
+        Ok(tx.push(plaid.open(origin, plan, user)))
     });
     match recorded {
-        Ok(attempt) | Err(Refusal::Existing(attempt)) => Ok(plaid.render(&attempt)),
+        Ok(attempt) => {
+            plaid.schedule(&attempt);
+            Ok(plaid.render(&attempt))
+        }
+        Err(Refusal::Existing(attempt)) => Ok(plaid.render(&attempt)),
         Err(Refusal::Error(e)) => Err(e),
     }
 }
@@ -122,7 +130,9 @@ pub(crate) fn list(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError> {
     }))
 }
 
-pub(crate) fn retry(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError> {
+/// Opens a new session for the user and template, `active`, with the steps the strategy leaves
+/// to do; a previous session still `active` is `canceled` (it is superseded).
+pub(crate) fn retry(plaid: &Arc<Plaid>, fields: Fields, drop_webhooks: bool) -> Result<Value, PlaidError> {
     fields.expect(
         &["client_user_id", "template_id", "strategy"],
         &with_credentials(&["user", "steps", "is_shareable"]),
@@ -159,17 +169,34 @@ pub(crate) fn retry(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError> 
     }
     let is_shareable = fields.boolean("is_shareable")?;
     let user = user_data(&fields, &[])?;
-    let attempt = plaid.ledger.record_with(client_user_id, template_id, |latest| {
-        let previous = latest.ok_or_else(|| {
+    let attempt = plaid.ledger.transact(|tx| {
+        let previous = tx.latest(client_user_id, template_id).ok_or_else(|| {
             PlaidError::invalid_field(
                 "no Identity Verification exists for this client_user_id and template_id to retry: create one first",
             )
         })?;
-        let (strategy, plan) = retry_plan(previous, strategy, steps)?;
+        let (strategy, plan) = retry_plan(&previous, strategy, steps)?;
         let is_shareable = is_shareable.unwrap_or(previous.is_shareable);
         let origin =
-            Origin { client_user_id, template_id, previous: Some(previous), strategy: Some(strategy), is_shareable };
-        Ok::<_, PlaidError>(plaid.new_attempt(origin, plan, user))
+            Origin { client_user_id, template_id, previous: Some(&previous), strategy: Some(strategy), is_shareable };
+        let attempt = tx.push(plaid.open(origin, plan, user));
+        let mut events = Vec::new();
+        if let Some(superseded) = session::stop(&previous, Status::Canceled, attempt.created_at) {
+            tx.replace(superseded.attempt);
+            events.extend(superseded.events);
+        }
+        events.push(Event::new(Code::Retried, &attempt.id));
+        plaid.webhooks.send(events, drop_webhooks);
+        Ok::<_, PlaidError>(attempt)
     })?;
+    plaid.schedule(&attempt);
     Ok(plaid.render(&attempt))
+}
+
+/// `/webhook_verification_key/get`: the public key that signs the webhooks, by its `kid`.
+pub(crate) fn webhook_verification_key(plaid: &Plaid, fields: Fields) -> Result<Value, PlaidError> {
+    fields.expect(&["key_id"], &CREDENTIALS)?;
+    let key_id = fields.required_text("key_id")?;
+    let key = plaid.signer.key(key_id).ok_or_else(PlaidError::invalid_webhook_verification_key_id)?;
+    Ok(json!({ "key": key }))
 }

@@ -1,5 +1,6 @@
 //! One request's answer: the faults that refuse it first, Plaid's behaviour (`route`), then the
-//! faults on the way out, and the delivery (`faults::Delivery`: drips, truncation, drops).
+//! faults on the way out, and the delivery (`faults::Delivery`: drips, truncation, drops). The
+//! session page (`page`) and the control routes (`control`) are answered beside Plaid's API.
 
 use std::sync::{atomic::Ordering, Arc};
 
@@ -11,7 +12,9 @@ use axum::{
 };
 
 use crate::{
+    control,
     faults::{self, Delivery, Fault, FaultSet, FAULT_HEADER},
+    page,
     plaid::Plaid,
     plaid_error::PlaidError,
     route,
@@ -87,6 +90,28 @@ pub(crate) async fn handle(State(plaid): State<Arc<Plaid>>, request: Request) ->
         }
         None => server_faults,
     };
+    let drop_webhooks = faults.contains(Fault::DropWebhooks);
+
+    // The session page and the control routes are not Plaid's API: no other fault applies.
+    let path = parts.uri.path();
+    if path == "/verify" || path.starts_with("/verify/") {
+        return page::handle(&plaid, &parts, body.ok().as_deref(), drop_webhooks);
+    }
+    if path.starts_with(control::PREFIX) {
+        let reply = match body {
+            Ok(bytes) => control::handle(&plaid, &parts, &bytes, drop_webhooks),
+            Err(_) => Err(PlaidError::invalid_body(format!(
+                "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
+            ))),
+        };
+        return match reply {
+            Ok(mut value) => {
+                value["request_id"] = serde_json::Value::from(request_id.as_str());
+                Reply::json(StatusCode::OK, &value).into_response(Delivery::default())
+            }
+            Err(error) => Reply::error(&error, &request_id).into_response(Delivery::default()),
+        };
+    }
 
     // Faults that refuse the request before Plaid would have handled it.
     let mut burst = None;
@@ -122,7 +147,8 @@ pub(crate) async fn handle(State(plaid): State<Arc<Plaid>>, request: Request) ->
                 &request_id,
             ),
             Ok(bytes) => {
-                match route::dispatch(&plaid, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst)
+                let (method, headers) = (&parts.method, &parts.headers);
+                match route::dispatch(&plaid, method, parts.uri.path(), headers, &bytes, burst, drop_webhooks)
                 {
                     Ok(mut value) => {
                         value["request_id"] = serde_json::Value::from(request_id.as_str());

@@ -11,16 +11,20 @@ use std::{
 };
 
 use axum::{serve::ListenerExt, Router};
+use ring::rand::SystemRandom;
 
 use crate::{
     error::Error,
-    faults::Faults,
+    faults::{Fault, Faults},
     ids::Ids,
     limit::RateLimit,
-    plaid::{Origin, Plaid},
+    plaid::{AutoComplete, Origin, Plaid},
     plan,
     respond::handle,
-    state::{self, Attempt, Ledger, Status, Step, StepStatus},
+    session::{Completion, Refused},
+    signing::Signer,
+    state::{Attempt, Ledger, Status, Step, StepStatus, UserData},
+    webhooks::Webhooks,
 };
 
 /// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
@@ -40,6 +44,13 @@ pub struct SimulatorConfig {
     pub rate_limit_per_minute: u32,
     /// Faults on every request, or on the first ones.
     pub faults: Faults,
+    /// Where the webhooks go (`http://` to a loopback address); none are sent without one.
+    pub webhook: Option<String>,
+    /// An `active` session expires this long after it opened. `None` (the default): sessions never
+    /// expire, as Plaid's documents say of Plaid's sessions today.
+    pub expire_after: Option<Duration>,
+    /// Every session is completed this long after it opens, as if a person did it.
+    pub auto_complete: Option<AutoComplete>,
 }
 
 // By hand, so the secret never reaches a log through `{:?}`.
@@ -51,6 +62,9 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("secret", &"<redacted>")
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("faults", &self.faults)
+            .field("webhook", &self.webhook)
+            .field("expire_after", &self.expire_after)
+            .field("auto_complete", &self.auto_complete)
             .finish()
     }
 }
@@ -63,6 +77,9 @@ impl Default for SimulatorConfig {
             secret: DEFAULT_SECRET.to_owned(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             faults: Faults::none(),
+            webhook: None,
+            expire_after: None,
+            auto_complete: None,
         }
     }
 }
@@ -83,6 +100,9 @@ pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
+    let rng = SystemRandom::new();
+    let signer = Arc::new(Signer::generate(&rng)?);
+    let webhooks = Webhooks::start(config.webhook.as_deref(), signer.clone())?;
     let listen = |source| Error::Listen { addr: config.addr, source };
     let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
     let addr = listener.local_addr().map_err(listen)?;
@@ -95,6 +115,11 @@ pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
         limit: RateLimit::new(config.rate_limit_per_minute),
         faults: config.faults,
         requests: AtomicU64::new(0),
+        rng,
+        signer,
+        webhooks,
+        expire_after: config.expire_after,
+        auto_complete: config.auto_complete,
     });
     // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK stall each small
     // response by up to 40 ms.
@@ -173,20 +198,28 @@ impl Simulator {
             (std::cmp::Ordering::Less, _) => StepStatus::Success,
             (std::cmp::Ordering::Greater, _) => after,
         });
-        let recorded = self.plaid.ledger.record_with(client_user_id, template_id, |latest| {
-            let origin =
-                Origin { client_user_id, template_id, previous: latest, strategy: None, is_shareable: true };
-            Ok::<_, std::convert::Infallible>(self.plaid.attempt(
-                origin,
-                steps,
-                status,
-                state::UserData::default(),
-            ))
-        });
-        match recorded {
-            Ok(attempt) => attempt.id.clone(),
-            Err(never) => match never {},
-        }
+        self.plaid.ledger.transact(|tx| {
+            let latest = tx.latest(client_user_id, template_id);
+            let origin = Origin {
+                client_user_id,
+                template_id,
+                previous: latest.as_deref(),
+                strategy: None,
+                is_shareable: true,
+            };
+            tx.push(self.plaid.attempt(origin, steps, status, UserData::default())).id.clone()
+        })
+    }
+
+    /// Completes an `active` session as the control endpoint does (`POST /sim/sessions/{id}/complete`),
+    /// sending its webhooks; the session as it ended. `None` when no session has this id.
+    pub fn complete(&self, id: &str, completion: &Completion) -> Option<Result<Arc<Attempt>, Refused>> {
+        self.plaid.complete(id, completion, self.plaid.faults.every.contains(Fault::DropWebhooks))
+    }
+
+    /// Webhooks not sent so far: dropped by the `drop_webhooks` fault or by a full queue.
+    pub fn webhooks_dropped(&self) -> u64 {
+        self.plaid.webhooks.dropped()
     }
 }
 

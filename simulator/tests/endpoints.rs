@@ -11,7 +11,7 @@ use std::{
 use plaid_idv_simulator::{
     self as simulator, FaultSet, Faults, Simulator, SimulatorConfig, Status, Step, Strategy,
 };
-use plaid_idv_test_support::http_agent;
+use plaid_idv_test_support::{http_agent, seeded_simulator, simulator_config};
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";
@@ -19,11 +19,11 @@ const SECRET_CANARY: &str = "CANARY-secret-7f3a";
 const PII_CANARY: &str = "CANARY-pii-9b1c";
 
 fn sim_with(config: SimulatorConfig) -> Simulator {
-    simulator::start(config).expect("the simulator starts")
+    seeded_simulator(config, &[])
 }
 
 fn new_sim() -> Simulator {
-    sim_with(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() })
+    sim_with(simulator_config())
 }
 
 #[derive(Debug)]
@@ -110,6 +110,14 @@ fn retry_as_leslie(strategy: &str) -> Value {
     body
 }
 
+/// Completes a session as a person would, through the control route.
+fn complete(sim: &Simulator, id: &Value, body: Value) -> Value {
+    let path = format!("/sim/sessions/{}/complete", id.as_str().unwrap());
+    let answer = send_raw(sim, &path, &AUTH, &body.to_string()).expect("an HTTP answer");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()
+}
+
 fn steps(body: &Value) -> Vec<(String, String)> {
     body["steps"]
         .as_object()
@@ -190,8 +198,7 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     let custom = sim_with(SimulatorConfig {
         client_id: "mine".into(),
         secret: SECRET_CANARY.into(),
-        rate_limit_per_minute: 0,
-        ..SimulatorConfig::default()
+        ..simulator_config()
     });
     let answer = call(&custom, "retry", retry("u", "reset"));
     assert_eq!(
@@ -305,8 +312,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
 
 #[test]
 fn personal_data_is_never_echoed_in_errors() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     for (pointer, value) in [
         ("/date_of_birth", json!(PII_CANARY)),
         ("/phone_number", json!(PII_CANARY)),
@@ -332,8 +338,7 @@ fn personal_data_is_never_echoed_in_errors() {
 
 #[test]
 fn any_json_spacing_and_key_order() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let body = "\n{ \"strategy\" :\"reset\" ,\r\n\t\"template_id\":  \"idvtmp_test\",\"client_user_id\"\n:\"u\"   }\n";
     let answer = send_raw(&sim, "/identity_verification/retry", &AUTH, body).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -356,7 +361,7 @@ fn unknown_paths_and_methods_are_not_found() {
 // ---------------------------------------------------------------- create, get, list
 
 #[test]
-fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
+fn create_opens_an_active_session_the_sandbox_user_completes_and_refuses_a_second_create() {
     let sim = new_sim();
     let answer = call(
         &sim,
@@ -365,14 +370,20 @@ fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
     );
     assert_eq!(answer.status, 200, "{}", answer.text);
     let created = answer.json();
-    assert_eq!(created["status"], "success");
-    assert!(created["previous_attempt_id"].is_null());
-    assert_eq!(created["kyc_check"]["status"], "success");
-    assert_eq!(created["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
-    assert_eq!(created["risk_check"]["email"]["name"], "no_data");
+    assert_eq!(created["status"], "active", "the person completes it later, at the shareable_url");
+    assert_eq!(step(&created, "accept_tos"), "active");
+    assert!(created["previous_attempt_id"].is_null() && created["completed_at"].is_null());
+    assert!(created["kyc_check"].is_null() && created["watchlist_screening_id"].is_null());
+    assert_eq!(created["user"]["name"]["family_name"], "Knope", "the data given is the session's");
     assert!(created["shareable_url"].as_str().unwrap().starts_with(&sim.url()));
-    assert!(created["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
-    assert!(created["completed_at"].is_string());
+
+    let done = complete(&sim, &created["id"], json!({"user": leslie()}));
+    assert_eq!(done["status"], "success");
+    assert_eq!(done["kyc_check"]["status"], "success");
+    assert_eq!(done["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
+    assert_eq!(done["risk_check"]["email"]["name"], "no_data");
+    assert!(done["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
+    assert!(done["completed_at"].is_string());
 
     let again =
         call(&sim, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
@@ -409,7 +420,9 @@ fn other_user_data_fails_kyc_check() {
         "create",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": user}),
     );
-    let body = answer.json();
+    let created = answer.json();
+    assert_eq!(created["status"], "active");
+    let body = complete(&sim, &created["id"], json!({"user": user}));
     assert_eq!(body["status"], "failed");
     assert_eq!(step(&body, "kyc_check"), "failed");
     assert_eq!(step(&body, "watchlist_screening"), "waiting_for_prerequisite");
@@ -498,9 +511,10 @@ fn reset_starts_over_with_a_new_attempt() {
     assert_eq!(sim.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
     let with_user = call(&sim, "retry", retry_as_leslie("reset")).json();
-    assert_eq!(with_user["status"], "success");
-    assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
+    assert_eq!(with_user["status"], "active");
+    assert_eq!(with_user["user"]["name"]["family_name"], "Knope", "the data given prefills the session");
     assert_eq!(sim.session_count("u", TEMPLATE), 3);
+    assert_eq!(sim.attempts("u", TEMPLATE)[1].status, Status::Canceled, "superseded while active");
 }
 
 #[test]
@@ -513,7 +527,9 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(&sim, "retry", retry_as_leslie("incomplete")).json();
+    let again = call(&sim, "retry", retry_as_leslie("incomplete")).json();
+    assert_eq!(step(&again, "kyc_check"), "active", "the canceled session failed nothing: it resumes");
+    let passed = complete(&sim, &again["id"], json!({"outcome": "success"}));
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -560,8 +576,7 @@ fn infer_is_refused_while_active_and_otherwise_picks_a_strategy() {
 
 #[test]
 fn custom_requires_steps_and_other_strategies_forbid_them() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let answer = call(&sim, "retry", retry("u", "custom"));
     assert_eq!(answer.error_code().2, "INVALID_FIELD");
     assert!(answer.text.contains("steps"));
@@ -589,8 +604,7 @@ fn custom_requires_steps_and_other_strategies_forbid_them() {
 
 #[test]
 fn custom_steps_decide_what_runs_and_selfies_never_do() {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let custom = |steps: Value, user: Option<Value>| {
         let mut body =
             json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": steps});
@@ -605,6 +619,8 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
     );
     assert_eq!(step(&body, "verify_sms"), "skipped");
     assert_eq!(step(&body, "kyc_check"), "skipped");
+    assert_eq!(step(&body, "documentary_verification"), "waiting_for_prerequisite");
+    let body = complete(&sim, &body["id"], json!({"outcome": "success"}));
     assert_eq!(step(&body, "documentary_verification"), "success");
     assert_eq!(step(&body, "selfie_check"), "not_applicable", "silently disabled as on Plaid's sandbox");
     assert!(body["selfie_check"].is_null());
@@ -680,8 +696,10 @@ fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
 
 #[test]
 fn the_rate_limit_refuses_with_429_and_records_nothing() {
-    let sim = sim_with(SimulatorConfig { rate_limit_per_minute: 3, ..SimulatorConfig::default() });
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded_simulator(
+        SimulatorConfig { rate_limit_per_minute: 3, ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     for _ in 0..3 {
         assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200);
     }
@@ -716,10 +734,9 @@ fn fault(sim: &Simulator, faults: &str) -> Result<Answer, ureq::Error> {
     send_raw(sim, "/identity_verification/retry", &headers, &retry("u", "reset").to_string())
 }
 
+/// A simulator holding a failed attempt for user `u`, to retry.
 fn seeded() -> Simulator {
-    let sim = new_sim();
-    sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
-    sim
+    seeded_simulator(simulator_config(), &[("u", TEMPLATE)])
 }
 
 #[test]
@@ -881,21 +898,20 @@ fn faults_combine_and_bad_fault_headers_are_refused() {
 
 #[test]
 fn server_faults_apply_to_the_first_requests_or_to_every_one() {
-    let first = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::first(2, "status=503".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
-    first.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let first = seeded_simulator(
+        SimulatorConfig { faults: Faults::first(2, "status=503".parse().unwrap()), ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     let statuses: Vec<u16> = (0..3).map(|_| call(&first, "retry", retry("u", "reset")).status).collect();
     assert_eq!(statuses, [503, 503, 200]);
 
-    let scripted = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
-        ..SimulatorConfig::default()
-    });
-    scripted.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let scripted = seeded_simulator(
+        SimulatorConfig {
+            faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
+            ..simulator_config()
+        },
+        &[("u", TEMPLATE)],
+    );
     assert!(
         send_raw(&scripted, "/identity_verification/retry", &AUTH, &retry("u", "reset").to_string()).is_err()
     );
@@ -903,11 +919,8 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
     assert_eq!(scripted.session_count("u", TEMPLATE), 3);
     assert_eq!(scripted.request_count(), 2);
 
-    let every = sim_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::every("html502".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
+    let every =
+        sim_with(SimulatorConfig { faults: Faults::every("html502".parse().unwrap()), ..simulator_config() });
     assert!((0..3).all(|_| call(&every, "retry", retry("u", "reset")).status == 502));
 }
 

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status};
-use plaid_idv_test_support::http_agent;
+use plaid_idv_simulator::{self as simulator, Status};
+use plaid_idv_test_support::{http_agent, seeded_simulator, simulator_config};
 
 /// Runs `per_thread` requests on each of `threads` keep-alive clients; returns (requests/s, p50, p99).
 fn measure(
@@ -41,8 +41,7 @@ fn measure(
 #[test]
 #[ignore = "a measurement, not a check: run it on purpose"]
 fn throughput() {
-    let sim =
-        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
+    let sim = seeded_simulator(simulator_config(), &[]);
     let seeded = sim.seed_attempt("bench", "idvtmp_bench", Status::Failed, None);
     let url = sim.url();
     let post = |agent: &ureq::Agent, path: &str, body: String| {

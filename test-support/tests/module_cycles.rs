@@ -146,7 +146,7 @@ fn reexports(root: &str) -> BTreeMap<String, String> {
 
 /// The last segment of every path in `a::{b, c::D}`-style text (`self` and `*` ignored).
 fn leaf_names(text: &str) -> Vec<String> {
-    text.split(|c: char| c == ',' || c == '{' || c == '}')
+    text.split([',', '{', '}'])
         .map(|p| p.trim())
         .filter(|p| !p.is_empty())
         .filter_map(|p| {
