@@ -254,3 +254,7 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+pub fn free_port() -> u16 {
+    temporal::free_port()
+}
