@@ -1,4 +1,4 @@
-//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in three dialects.
+//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in each engine's dialect.
 //!
 //! - `seed`: the seed host's task JSON (`"type": "Http"`, `httpRequest`, `retry`, timeouts,
 //!   `credentials`). Task inputs are mapped into the body with `${workflow.input.<field>}`

@@ -82,7 +82,9 @@ impl Plaid {
         let i = answers[n];
         let next =
             events[i..].iter().find(|(_, e)| *e == Event::Request).expect("a request after the answer");
-        next.0 - events[i].0
+        let gap = next.0 - events[i].0;
+        eprintln!("the request after answer {n} came {gap:.2?} later");
+        gap
     }
 }
 
@@ -202,7 +204,10 @@ impl Engine {
             );
             thread::sleep(Duration::from_millis(100));
         };
-        Ran { status, output: engine.output(), took: started.elapsed() }
+        let took = started.elapsed();
+        // The figures docs/engines.md reports (`--nocapture` shows them); nothing asserts them.
+        eprintln!("{name}: {status} after {took:.1?}");
+        Ran { status, output: engine.output(), took }
     }
 
     fn output(&self) -> String {
