@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::support::{files_with_canary, fresh_dir, input, serial, Engine, Plaid, Ran, DEFAULT_CLIENT_ID};
 
-/// A run that takes longer is stuck (`airflow dags test` takes 10–30 s here, waits included).
+/// A run that takes longer is stuck: a run, waits included, takes a fraction of it (docs/engines.md).
 const RUN_TIMEOUT: Duration = Duration::from_secs(240);
 
 struct Home {

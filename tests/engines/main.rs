@@ -6,7 +6,7 @@
 //! - `airflow`: Airflow 3.3.2 and the HTTP provider, in their own venv (`PLAID_IDV_TEST_AIRFLOW`,
 //!   installed by `tests/run-all` from `tests/engines/airflow/requirements.txt`); `airflow dags test`.
 //! - `n8n`: n8n 2.41.1 with Node 24, both from npm (`PLAID_IDV_TEST_N8N_DIR`); `n8n execute`. Its
-//!   install takes minutes and 2.9 GB, so these tests are `#[ignore]`d in the suite and
+//!   install is slow and large (docs/engines.md), so these tests are `#[ignore]`d in the suite and
 //!   `tests/engines/n8n/run` installs n8n and runs them.
 //! - `support`: the simulator behind a relay that times every request and answer, engine
 //!   processes that die with the test, the canary scan.

@@ -3,7 +3,7 @@
 //! `n8n execute` (no editor, no server), its credential imported with the canary secret. The only
 //! change to the fragment is its URL, pointed at the simulator.
 //!
-//! `#[ignore]`d in the suite (n8n's install takes minutes and 2.9 GB): `tests/engines/n8n/run`
+//! `#[ignore]`d in the suite (n8n's install is slow and large: docs/engines.md): `tests/engines/n8n/run`
 //! installs n8n and runs these.
 
 use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
@@ -15,6 +15,7 @@ use crate::support::{
     files_with_canary, free_port, fresh_dir, input, serial, Engine, Plaid, Ran, DEFAULT_CLIENT_ID,
 };
 
+/// A run that takes longer is stuck: a run, waits included, takes a fraction of it (docs/engines.md).
 const RUN_TIMEOUT: Duration = Duration::from_secs(240);
 /// A credential like the preset's, but as the preset restricts it: to Plaid's host only.
 const RESTRICTED_CREDENTIAL: &str = "plaidIdvRestricted";
