@@ -16,6 +16,8 @@
 //!   optional fields read.
 //! - What every host does the same way: [`credentials_from_env`] (`PLAID_CLIENT_ID`,
 //!   `PLAID_SECRET`) and [`is_loopback`], the only place plain, unencrypted traffic may go.
+//! - For a host that runs a task's retries itself: [`run_task`] under the seed preset's
+//!   [`RetryPolicy`], remembering each user's newest attempt in [`LatestAttempts`].
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -32,9 +34,11 @@ pub mod abi;
 mod context;
 mod credentials;
 pub mod elf;
+mod engine;
 mod environment;
 mod error_code;
 mod field;
+mod latest_attempts;
 mod load;
 mod loopback;
 pub mod personal;
@@ -46,13 +50,15 @@ mod validation;
 pub use abi::{abi_version, PluginError, PluginModule, PluginModuleRef, PluginResult};
 pub use context::Context;
 pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
+pub use engine::{run_task, Outcome, RetryPolicy, TaskError, Verdict};
 pub use environment::Environment;
 pub use error_code::ErrorCode;
 pub use field::present;
+pub use latest_attempts::{LatestAttempts, User};
 pub use load::{load, locate, LoadError, Plugin, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
 pub use loopback::is_loopback;
 pub use personal::mask_personal;
 pub use preset::{Dialect, PresetOptions, PLUGIN_ERROR};
 pub use status::TaskStatus;
-pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};
+pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult, Unreadable};
 pub use validation::{Issue, Report, MAX_INPUT_BYTES};

@@ -1,11 +1,9 @@
 //! The fault matrix: execute, through the real `.so`, against the simulator misbehaving in every
-//! way a Plaid call goes wrong. For each fault: the classification docs/execute.md promises, a
-//! return within the read timeout plus one second, never a retryable answer after a session was
-//! created, and, driven through the engine's retry loop with the fault on the first requests,
-//! no retry lost: the task ends COMPLETED with exactly one new session in the ledger.
-//!
-//! Why here and not in the root `tests/`: the engine's retry loop is host-sim's
-//! (`host_sim::engine`).
+//! way a Plaid call goes wrong. For each fault: the classification docs/reference.md promises
+//! ("Classification"), a return within the read timeout plus one second, never a retryable answer
+//! after a session was created, and, driven through an engine's retry loop (the interface's
+//! `run_task`) with the fault on the first requests, no retry lost: the task ends COMPLETED with
+//! exactly one new session in the ledger.
 //!
 //! A relay (std::net) stands between the plugin and the simulator. It counts `/retry` requests
 //! and, for the first N, either adds the simulator's `X-Sim-Fault` header (the simulator's own
@@ -24,8 +22,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::{run_task, LatestAttempts, RetryPolicy};
-use plaid_idv_retry_interface::TaskStatus;
+use plaid_idv_retry_interface::{run_task, LatestAttempts, RetryPolicy, TaskStatus};
 use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
