@@ -1,12 +1,14 @@
 //! The stable ABI as an engine meets it: loading, calling from many threads, refusing what is not
 //! our plugin, growing compatibly, and never letting a panic cross the boundary.
 
-use std::{path::Path, process::Command, sync::Arc, thread};
+use std::{path::Path, process::Command, sync::Arc, thread, time::SystemTime};
 
 use abi_stable::library::{AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
 use plaid_idv_retry_interface::{self as interface, abi_version, PluginModuleRef};
-use plaid_idv_test_support as common;
-use serde_json::Value;
+use plaid_idv_test_support::{
+    self as common, attempt, canary_input, execute, plaid_error, refused_url, settings, Reply, Server,
+};
+use serde_json::{json, Value};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("the plugin answers JSON")
@@ -78,6 +80,41 @@ fn every_function_answers_from_eight_threads_at_once() {
     for h in handles {
         h.join().expect("no thread panicked");
     }
+}
+
+/// One host session through every function, each answer read: validate (a valid and an invalid
+/// input), the preset (an option it has, one it refuses), execute against loopback servers (a
+/// completion three times, a Plaid error, a refused connection) and bad settings. It is also what
+/// `tests/memory.rs` runs under valgrind.
+#[test]
+fn one_session_through_every_function() {
+    let plugin = common::plugin();
+    let ok = Server::start(|request| {
+        if request.path.ends_with("/retry") {
+            let mut body = attempt("idv_new", Some("idv_old"), SystemTime::now());
+            body["request_id"] = json!("req-mem");
+            Reply::json(200, &body)
+        } else {
+            Reply::json(400, &plaid_error("INVALID_REQUEST", "INVALID_FIELD"))
+        }
+    });
+    let input = canary_input().to_string();
+    let report = json(&plugin.validate(&input).unwrap());
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(json(&plugin.validate("{\"strategy\": 7}").unwrap())["valid"], false);
+    assert!(plugin.settings_preset(r#"{"dialect": "conductor"}"#).is_ok());
+    assert!(plugin.settings_preset(r#"{"dialect": 1}"#).is_err());
+    let context = json!({"attempt": 1, "timeout_ms": 20_000});
+    for _ in 0..3 {
+        let r = execute(&canary_input(), &settings(&ok.url(), json!({})), &context);
+        assert_eq!(r["status"], "COMPLETED", "{r}");
+    }
+    let error = Server::start(|_| Reply::json(400, &plaid_error("INVALID_INPUT", "INVALID_API_KEYS")));
+    let r = execute(&canary_input(), &settings(&error.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    let r = execute(&canary_input(), &settings(&refused_url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert!(plugin.execute(&input, "{\"secret\": 1}", "{}").is_err());
 }
 
 #[test]
