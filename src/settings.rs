@@ -1,6 +1,7 @@
 //! The engine's settings for the task (`schema/settings.schema.json`), read by serde into the
-//! document the schema describes and checked into a typed value. `tests/preset_settings.rs`
-//! feeds the schema and this parser the same table of cases: they agree.
+//! document the schema describes and checked into a typed value. The tests below feed the schema
+//! and this parser one table of cases (they agree); `tests/preset_settings.rs` holds, through the
+//! `.so`, the schema's defaults and bounds to the parser's.
 
 use std::{cell::RefCell, fmt, rc::Rc, time::Duration};
 
@@ -17,9 +18,9 @@ use crate::{
 const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
-/// A retry answer is a few kilobytes (2.7 KB with every user field), more with Plaid's documentary
-/// and selfie details: a cap below 64 KiB would turn real successes into oversized answers, each an
-/// unknown outcome and an extra `/list` call. Tests exercise the cap with bodies above it.
+/// A retry answer is a few kilobytes, more with Plaid's documentary and selfie details: a cap
+/// below 64 KiB would turn real successes into oversized answers, each an unknown outcome and an
+/// extra `/list` call. Tests exercise the cap with bodies above it.
 const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (64 * 1024, 16 * 1024 * 1024);
 /// A connect timeout has no floor: a connection that fails sent nothing and is simply retried.
 const CONNECTION_TIMEOUT_RANGE_SECONDS: (f64, f64) = (0.0, 60.0);
@@ -31,7 +32,7 @@ const ALLOWED_HOSTS_MAX: usize = 32;
 const HOST_MAX_LEN: usize = 253;
 const BASE_URL_MAX_LEN: usize = 2048;
 
-/// A credential that never prints: `Debug` and `Display` show `***`.
+/// A credential that never prints: its `Debug` shows `***`, and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -140,8 +141,8 @@ fn seconds((min, max): (f64, f64)) -> String {
 
 impl Settings {
     /// [`Settings::parse`], kept per thread: an engine hands every execute of a task the same
-    /// settings text, and reading it again each call was a tenth of the plugin's own CPU time.
-    /// A text that differs from the thread's last one is parsed (and then kept) afresh.
+    /// settings text, so each thread reads and checks it once, not on every call. A text that
+    /// differs from the thread's last one is parsed (and then kept) afresh.
     pub fn read(text: &str) -> Result<Rc<Self>, Error> {
         thread_local! {
             static LAST: RefCell<Option<(Box<str>, Rc<Settings>)>> = const { RefCell::new(None) };

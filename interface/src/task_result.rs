@@ -1,5 +1,5 @@
 //! The task result `execute` answers and the engine acts on. The plugin builds it and serialises
-//! it once; hosts deserialise it. The README's "The task result" section documents each field.
+//! it once; hosts deserialise it. docs/reference.md ("The task result") documents each field.
 //!
 //! `Json` is how the two documents a result carries are held: Plaid's answer
 //! (`output.response.body`) and the masked request (`output.request.body`). A host reads them as

@@ -49,8 +49,8 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     result.reason = result.reason.map(|r| redact::scrub(&r, &secrets));
     result.logs = result.logs.iter().map(|l| redact::scrub(l, &secrets)).collect();
-    // Straight into bytes: `Value::to_string` goes through `Display` and the formatting
-    // machinery, 2.7 times slower on a 4 KB task result (6.7 against 2.5 µs).
+    // Straight into bytes: `Value::to_string` would go through `Display` and the formatting
+    // machinery, on every task result.
     Ok(result.to_json())
 }
 
