@@ -2,9 +2,9 @@
 //! through the interface crate alone.
 //!
 //! - `cli`: parses the arguments and hands each command to its module.
-//! - Leaves everything else uses: `exit` (the exit codes), `error` (`Failure`, what ends a
-//!   command), `io` (reading inputs, printing documents), `values` (the interface's words as
-//!   command-line values).
+//! - Leaves everything else uses: `error` (`Failure`, what ends a command, with its exit code,
+//!   the interface's `Exit`), `io` (reading inputs, printing documents), `values` (the
+//!   interface's words as command-line values).
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
 //! - `engine`: what host-sim adds around the interface's retry loop (`run_task`, its
 //!   `RetryPolicy` and `LatestAttempts`): the task timeout, inputs that cannot cross the ABI.
@@ -23,7 +23,6 @@ mod cli;
 mod console;
 mod engine;
 mod error;
-mod exit;
 mod io;
 mod latency;
 mod locate;

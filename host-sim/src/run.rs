@@ -18,14 +18,13 @@ use std::{
 
 use clap::Args;
 use plaid_idv_retry_interface::{
-    Dialect, LatestAttempts, Outcome, Plugin, PresetOptions, RetryPolicy, TaskStatus,
+    Dialect, Exit, LatestAttempts, Outcome, Plugin, PresetOptions, RetryPolicy, TaskStatus,
 };
 use serde_json::{json, Value};
 
 use crate::{
     engine::{self, TASK_TIMEOUT},
     error::Failure,
-    exit::Exit,
     io::parse_answer,
     latency::Histogram,
     target::{self, TargetArgs},

@@ -4,7 +4,7 @@
 use std::{fmt::Write as _, time::Duration, time::Instant};
 
 use clap::Args;
-use plaid_idv_retry_interface::{mask_personal, Context, Plugin, RequestEcho, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{mask_personal, Context, Exit, Plugin, RequestEcho, TaskResult, TaskStatus};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -12,7 +12,6 @@ use crate::{
     billed,
     engine::TASK_TIMEOUT,
     error::Failure,
-    exit::Exit,
     io::print_json,
     target::{self, Target, TargetArgs},
     task_input::TaskInput,

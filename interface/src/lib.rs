@@ -15,7 +15,8 @@
 //!   which a host answers itself for bytes that cannot cross the ABI, and [`present`], how their
 //!   optional fields read.
 //! - What every host does the same way: [`credentials_from_env`] (`PLAID_CLIENT_ID`,
-//!   `PLAID_SECRET`) and [`is_loopback`], the only place plain, unencrypted traffic may go.
+//!   `PLAID_SECRET`), [`is_loopback`], the only place plain, unencrypted traffic may go, and
+//!   the [`Exit`] codes of their commands.
 //! - For a host that runs a task's retries itself: [`run_task`] under the seed preset's
 //!   [`RetryPolicy`], remembering each user's newest attempt in [`LatestAttempts`].
 //!
@@ -37,6 +38,7 @@ pub mod elf;
 mod engine;
 mod environment;
 mod error_code;
+mod exit;
 mod field;
 mod latest_attempts;
 mod load;
@@ -53,6 +55,7 @@ pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
 pub use engine::{run_task, Outcome, RetryPolicy, TaskError, Verdict};
 pub use environment::Environment;
 pub use error_code::ErrorCode;
+pub use exit::Exit;
 pub use field::present;
 pub use latest_attempts::{LatestAttempts, User};
 pub use load::{load, locate, LoadError, Plugin, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};

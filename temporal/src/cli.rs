@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use plaid_idv_retry_interface::Exit;
+
 use crate::{
-    exit::Exit,
     submit::{self, SubmitArgs},
     worker::{self, WorkerArgs},
 };
