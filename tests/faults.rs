@@ -534,6 +534,15 @@ fn faults_after_the_attempt_was_recorded_are_reconciled_to_exactly_one_session()
     run_matrix(|c| c.records);
 }
 
+/// The n-th `/retry` request's draw in a fixed pseudo-random plan (splitmix64), so a failure
+/// replays.
+fn plan(n: usize) -> u64 {
+    let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Chaos: 16 engine workers, each running tasks for its own user through the engine's retry loop,
 /// while the relay breaks about four `/retry` requests in ten with a fault drawn from the matrix
 /// (recorded or not). Every task must complete with exactly one new session, the one following
@@ -557,12 +566,8 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
     .map(|f| Action::Forward(Some(f)))
     .chain([Action::ForwardThenAnswer(raw("200 OK", &[], NOT_UTF8))])
     .collect();
-    // A fixed pseudo-random plan (splitmix64), so a failure replays.
     let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), move |n| {
-        let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
+        let z = plan(n);
         (z % 10 < 4).then(|| faults[(z / 10) as usize % faults.len()].clone())
     });
     let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 12, backoff_rate: 1.0 };
@@ -631,13 +636,9 @@ fn one_user_retried_back_to_back_under_dropped_answers_is_not_ambiguous_when_the
     let tasks: usize = std::env::var("SAME_USER_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     let run = |remember: bool| {
         let sandbox = simulator();
+        // The chaos test's plan: the same requests break in both runs.
         let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), |n| {
-            // The chaos test's splitmix64 plan: the same requests break in both runs.
-            let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z % 10 < 4).then_some(Action::Forward(Some("drop_after_record")))
+            (plan(n) % 10 < 4).then_some(Action::Forward(Some("drop_after_record")))
         });
         let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 3, backoff_rate: 1.0 };
         let settings = task_settings(&relay.url);
