@@ -290,7 +290,7 @@ def address(countries):
                     "if": in_countries(["US"]),
                     "then": {
                         "description": "A US postal code is a 5-digit ZIP code.",
-                        "properties": {"postal_code": {"type": "string", "pattern": "^[0-9]{5}$"}},
+                        "properties": {"postal_code": {"type": ["string", "null"], "pattern": "^[0-9]{5}$"}},
                     },
                 },
             ],

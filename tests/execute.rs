@@ -66,6 +66,39 @@ fn success_sends_what_plaids_clients_send_and_completes() {
     assert_eq!(sent.json(), canary_input(), "the body is the input, credentials in headers only");
 }
 
+/// Issue 18 item 3: an optional key given as null is "not given", and Plaid's docs ask to omit
+/// such keys entirely: none reaches the wire, at any depth, and the echo shows what was sent.
+#[test]
+fn null_members_are_left_out_of_the_request_body() {
+    let server = Server::start(|_| Reply::json(200, &success_body()));
+    let input = json!({
+        "client_user_id": "user-7c1d", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "reset",
+        "steps": null, "is_shareable": null,
+        "user": {"email_address": "leslie@example.com", "phone_number": null, "name": null, "id_number": null,
+                 "address": {"country": "US", "street": null, "street2": null, "city": null, "region": null,
+                             "postal_code": null}}
+    });
+    let r = execute(&input, &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    let sent = server.requests()[0].json();
+    let expected = json!({
+        "client_user_id": "user-7c1d", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "reset",
+        "user": {"email_address": "leslie@example.com", "address": {"country": "US"}}
+    });
+    assert_eq!(sent, expected);
+    let echo = &r["output"]["request"]["body"];
+    assert_eq!(echo["user"]["address"], json!({"country": "US"}), "{echo}");
+    assert!(echo.get("steps").is_none() && echo["user"].get("id_number").is_none(), "{echo}");
+
+    // A null user: the key goes, the rest is sent as given.
+    let input = json!({"client_user_id": "user-7c1d", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "infer", "user": null});
+    execute(&input, &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(
+        server.requests()[1].json(),
+        json!({"client_user_id": "user-7c1d", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "infer"})
+    );
+}
+
 fn expect_error(status: u16, body: Value, extra_headers: &[(&str, &str)]) -> Value {
     let body_text = body.to_string();
     let mut headers = vec![("Content-Type", "application/json")];

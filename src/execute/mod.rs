@@ -134,7 +134,8 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn run(&self) -> TaskResult {
-        let request = PlaidRequest::new(self.settings, self.credentials, RETRY_PATH, self.input);
+        let body = request::body(self.input);
+        let request = PlaidRequest::new(self.settings, self.credentials, RETRY_PATH, &body);
         let began = Instant::now();
         let exchange = request.send(self.settings, self.context);
         let took = began.elapsed().as_millis();
