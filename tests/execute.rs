@@ -99,6 +99,54 @@ fn null_members_are_left_out_of_the_request_body() {
     );
 }
 
+/// Issue 18 item 2: normalize_input (off by default) rewrites what Plaid documents as formatting,
+/// says which fields it rewrote (never the values), and sends the rewritten input; off, the
+/// input is refused with a message naming the setting, and nothing is sent.
+#[test]
+fn normalize_input_rewrites_formatting_when_on_and_names_the_setting_when_off() {
+    let server = Server::start(|_| Reply::json(200, &success_body()));
+    let input = json!({
+        "client_user_id": "user-7c1d", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "reset",
+        "user": {"address": {"street": "1 Main St", "city": "Pawnee", "region": "us-in", "postal_code": "46001",
+                             "country": "us"},
+                 "id_number": {"type": "us_ssn", "value": "123-45-6789"}}
+    });
+    let off = execute(&input, &settings(&server.url(), json!({})), &ctx());
+    assert_eq!(off["status"], "FAILED_WITH_TERMINAL_ERROR", "{off}");
+    assert_eq!(server.count(RETRY), 0, "nothing sent while the input is refused");
+    let messages = off["output"]["validation"]["errors"].to_string();
+    assert!(messages.contains("normalize_input"), "{messages}");
+
+    let on = execute(&input, &settings(&server.url(), json!({"normalize_input": true})), &ctx());
+    assert_eq!(on["status"], "COMPLETED", "{on}");
+    let sent = server.requests()[0].json();
+    assert_eq!(
+        sent["user"],
+        json!({"address": {"street": "1 Main St", "city": "Pawnee", "region": "IN", "postal_code": "46001",
+                           "country": "US"},
+               "id_number": {"type": "us_ssn", "value": "123456789"}})
+    );
+    let warnings: Vec<(String, String)> = on["output"]["validation"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["path"].as_str().unwrap().to_owned(), w["rule"].as_str().unwrap().to_owned()))
+        .collect();
+    let normalized = |p: &str| (p.to_owned(), "normalized".to_owned());
+    assert_eq!(
+        warnings,
+        [
+            normalized("/user/address/country"),
+            normalized("/user/address/region"),
+            normalized("/user/id_number/value")
+        ]
+    );
+    let text = on.to_string();
+    assert!(!text.contains("123-45") && !text.contains("us-in"), "a warning or echo quoted a value: {text}");
+    // The echo shows what was sent: the rewritten shape (the ID value itself masked).
+    assert_eq!(on["output"]["request"]["body"]["user"]["address"]["country"], "US");
+}
+
 fn expect_error(status: u16, body: Value, extra_headers: &[(&str, &str)]) -> Value {
     let body_text = body.to_string();
     let mut headers = vec![("Content-Type", "application/json")];
@@ -454,6 +502,8 @@ fn a_server_that_never_answers_costs_at_most_the_read_timeout() {
     let server = Server::start(|_| Reply::Hang);
     let settings =
         settings(&server.url(), json!({"read_timeout_seconds": 1, "reconcile_unknown_outcomes": false}));
+    // The first phone number loads libphonenumber's metadata once per process: not this test's subject.
+    plugin().validate(&canary_input().to_string()).unwrap();
     let started = Instant::now();
     let r = execute(&canary_input(), &settings, &ctx());
     let took = started.elapsed();
@@ -691,6 +741,8 @@ fn a_body_that_stalls_mid_way_costs_at_most_the_read_timeout() {
     });
     let settings =
         settings(&server.url(), json!({"read_timeout_seconds": 1, "reconcile_unknown_outcomes": false}));
+    // The first phone number loads libphonenumber's metadata once per process: not this test's subject.
+    plugin().validate(&canary_input().to_string()).unwrap();
     let started = Instant::now();
     let r = execute(&canary_input(), &settings, &ctx());
     let took = started.elapsed();
