@@ -1,7 +1,11 @@
 //! The output schema describes Plaid's 200 body and stays open: a completed, billed retry must
 //! never fail because Plaid added a field or an enum value.
 
-use plaid_idv_test_support::{plugin, workspace_root as root};
+use std::time::Duration;
+
+use plaid_idv_test_support::{
+    http_agent, plugin, seeded_simulator, simulator_config, workspace_root as root,
+};
 use serde_json::{json, Value};
 
 fn validator() -> jsonschema::Validator {
@@ -116,4 +120,58 @@ fn a_body_that_is_not_a_session_is_invalid() {
     r["template"]["version"] = json!("two");
     assert!(!v.is_valid(&r));
     assert!(!v.is_valid(&json!({"error_type": "INVALID_REQUEST", "error_code": "UNKNOWN_FIELDS"})));
+}
+
+/// The simulator's answers follow this schema, which follows plaid-python 46: a retry's new
+/// session, the same session completed by the sandbox user and by someone else (every check
+/// filled), and a Plaid error. Plaid's client reads what this schema accepts.
+#[test]
+fn the_simulators_answers_follow_the_output_schema() {
+    let sim = seeded_simulator(simulator_config(), &[("user-out-1", "idvtmp_out")]);
+    let agent = http_agent(Duration::from_secs(20));
+    let call = |path: &str, body: Value| -> (u16, Value) {
+        let mut body = body;
+        body["client_id"] = json!("sim-client-id");
+        body["secret"] = json!("sim-secret");
+        let mut response = agent
+            .post(&format!("{}{path}", sim.url()))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), serde_json::from_str(&text).unwrap())
+    };
+    let v = validator();
+    let check = |what: &str, body: &Value| {
+        let errors: Vec<String> =
+            v.iter_errors(body).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{what}: {errors:?}");
+    };
+    for (n, outcome) in ["success", "failed"].into_iter().enumerate() {
+        let (status, retried) = call(
+            "/identity_verification/retry",
+            json!({"client_user_id": "user-out-1", "template_id": "idvtmp_out", "strategy": "reset",
+                   "user": {"email_address": "leslie@example.com", "phone_number": "+12345678909",
+                            "date_of_birth": "1975-01-18", "name": {"given_name": "Leslie", "family_name": "Knope"},
+                            "address": {"street": "123 Main St.", "city": "Pawnee", "region": "IN",
+                                        "postal_code": "46001", "country": "US"},
+                            "id_number": {"type": "us_ssn", "value": "123456789"}}}),
+        );
+        assert_eq!(status, 200, "retry {n}: {retried}");
+        check("the retry's new session", &retried);
+        let id = retried["id"].as_str().unwrap().to_owned();
+        let (status, done) = call(&format!("/sim/sessions/{id}/complete"), json!({"outcome": outcome}));
+        assert_eq!(status, 200, "complete: {done}");
+        let (_, got) = call("/identity_verification/get", json!({"identity_verification_id": id}));
+        assert_ne!(got["status"], "active", "{got}");
+        check(&format!("a session completed: {outcome}"), &got);
+    }
+    let (status, error) = call("/identity_verification/get", json!({"identity_verification_id": "idv_none"}));
+    assert!(status >= 400, "{error}");
+    let schema: Value = serde_json::from_str(&plugin().output_schema().unwrap()).unwrap();
+    let plaid_error = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&json!({"$ref": "#/$defs/plaid_error", "$defs": schema["$defs"]}))
+        .unwrap();
+    assert!(plaid_error.is_valid(&error), "{error}");
 }
