@@ -61,6 +61,8 @@ pub struct Settings {
     pub read_timeout: Duration,
     pub max_response_bytes: u64,
     pub reconcile_unknown_outcomes: bool,
+    /// Rewrite what Plaid documents as formatting before validating (validate::normalize).
+    pub normalize_input: bool,
 }
 
 /// The settings document as the schema describes it: every key optional, none `null`, no other.
@@ -87,6 +89,8 @@ struct Document {
     max_response_bytes: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     reconcile_unknown_outcomes: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    normalize_input: Option<bool>,
 }
 
 /// JSON Schema counts `1024.0` as an integer; serde's `u64` would refuse it.
@@ -126,7 +130,7 @@ fn expect(path: &str) -> Option<String> {
         "connection_timeout_seconds" => seconds(CONNECTION_TIMEOUT_RANGE_SECONDS),
         "read_timeout_seconds" => seconds(READ_TIMEOUT_RANGE_SECONDS),
         "max_response_bytes" => format!("must be an integer from {min_bytes} to {max_bytes}"),
-        "reconcile_unknown_outcomes" => "must be true or false".into(),
+        "reconcile_unknown_outcomes" | "normalize_input" => "must be true or false".into(),
         _ => return None,
     })
 }
@@ -221,6 +225,7 @@ impl Settings {
             )?,
             max_response_bytes,
             reconcile_unknown_outcomes: d.reconcile_unknown_outcomes.unwrap_or(true),
+            normalize_input: d.normalize_input.unwrap_or(false),
         })
     }
 }
@@ -290,6 +295,7 @@ mod tests {
         assert_eq!(s.read_timeout, Duration::from_secs(10));
         assert_eq!(s.plaid_version, "2020-09-14");
         assert!(s.reconcile_unknown_outcomes);
+        assert!(!s.normalize_input, "rewriting the input is opt-in");
         assert_eq!(
             parse(json!({"environment": "production"})).unwrap().base_url,
             "https://production.plaid.com"
@@ -405,6 +411,9 @@ mod tests {
             (json!({"reconcile_unknown_outcomes": false}), true),
             (json!({"reconcile_unknown_outcomes": "false"}), false),
             (json!({"reconcile_unknown_outcomes": 0}), false),
+            (json!({"normalize_input": true}), true),
+            (json!({"normalize_input": "true"}), false),
+            (json!({"normalize_input": null}), false),
         ];
         for (settings, valid) in cases {
             assert_eq!(validator.is_valid(&settings), valid, "the schema on {settings}");
