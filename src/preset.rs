@@ -1,4 +1,4 @@
-//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in three dialects.
+//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in each engine's dialect.
 //!
 //! - `seed`: the seed host's task JSON (`"type": "Http"`, `httpRequest`, `retry`, timeouts,
 //!   `credentials`). Task inputs are mapped into the body with `${workflow.input.<field>}`
@@ -7,12 +7,23 @@
 //! - `conductor`: a Conductor `HTTP` task (`inputParameters.http_request`) plus its task
 //!   definition; credentials are `${workflow.secrets.<name>}` references.
 //! - `temporal`: the activity options and task-queue rate limit `plaid-idv-temporal` applies.
+//! - `airflow`: an Apache Airflow DAG file (the HTTP provider's `HttpOperator`) and its connection.
+//! - `n8n`: an n8n workflow fragment (an HTTP Request node and the nodes that classify and retry)
+//!   and its credential.
+//!
+//! Airflow's and n8n's HTTP tasks send the call themselves, so their presets carry the plugin's
+//! classification as data (`classification`) and a few lines that follow it in the engine's
+//! language; neither can run `execute`'s reconciliation, and their notes say what else they lack.
 //!
 //! Credentials are never values here. The retry policy is deliberately small: each successful
 //! retry opens a billed session, and only failures that created nothing should be retried at all
 //! (this plugin's `execute` classifies them; an engine's plain HTTP task cannot, and Conductor's
 //! retries every failure). The rate limits stay under Plaid's defaults for this call: 120 per
 //! minute per client in production, 60 per minute for all Identity Verification calls in sandbox.
+
+mod airflow;
+mod classification;
+mod n8n;
 
 use serde_json::{json, Map, Value};
 
@@ -58,6 +69,8 @@ pub fn settings_preset(options: &str) -> Result<String, Error> {
         Dialect::Seed => seed(environment),
         Dialect::Conductor => conductor(environment),
         Dialect::Temporal => temporal(environment),
+        Dialect::Airflow => airflow::airflow(environment),
+        Dialect::N8n => n8n::n8n(environment),
     };
     Ok(preset.to_string())
 }

@@ -15,6 +15,10 @@ words! {
         Conductor = "conductor",
         /// The activity options and task-queue rate limit of a Temporal worker (`plaid-idv-temporal`).
         Temporal = "temporal",
+        /// An Apache Airflow DAG file: the HTTP provider's `HttpOperator` with a retry policy.
+        Airflow = "airflow",
+        /// An n8n workflow fragment: an HTTP Request node and the nodes that classify and retry.
+        N8n = "n8n",
     }
 }
 
