@@ -1,6 +1,7 @@
 //! The commands. Exit codes: 0 done (every input completed, for `submit --wait`), 1 some task
-//! failed retryably (attempts exhausted) or did not finish, 3 some task failed terminally or an
-//! input was not JSON, 2 usage, IO, plugin-load or Temporal connection error.
+//! failed retryably (attempts exhausted) or did not finish, 3 some task failed terminally, a
+//! result was refused (not encrypted with a key of this process) or an input was not JSON, 2
+//! usage, IO, plugin-load or Temporal connection error.
 
 use std::process::ExitCode;
 

@@ -8,7 +8,8 @@
 //! - [`cli`]: the commands, their flags and exit codes.
 //! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
 //! - [`codec`]: every payload encrypted before it leaves the process, with the key from
-//!   `PLAID_IDV_PAYLOAD_KEY`.
+//!   `PLAID_IDV_PAYLOAD_KEY` (older keys still read from `PLAID_IDV_PAYLOAD_KEYS_OLD`); payloads
+//!   that are not encrypted are refused.
 //! - [`policy`]: the plugin's `temporal` preset read into activity options and the queue's rate limit.
 //! - [`task`]: what a workflow carries: the input, and whether Plaid's answer is kept unmasked.
 //! - [`activity`]: one `execute`, Temporal's attempt and deadline as its context, its task result

@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 
 use crate::{
     activity::{FAILED, TERMINAL},
-    codec::PayloadKey,
+    codec::{CodecArgs, KeyRing},
     connection::ServerArgs,
     error::Error,
     task::Task,
@@ -43,6 +43,8 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub keep_plaid_body: bool,
     #[command(flatten)]
+    pub codec: CodecArgs,
+    #[command(flatten)]
     pub server: ServerArgs,
 }
 
@@ -52,17 +54,19 @@ struct Row {
     workflow_id: Option<String>,
     /// `started`, `existing` (submitted before: nothing started) or `invalid` (not JSON).
     submitted: &'static str,
-    /// With `--wait`: COMPLETED, FAILED or FAILED_WITH_TERMINAL_ERROR, and the task result.
+    /// With `--wait`: COMPLETED, FAILED or FAILED_WITH_TERMINAL_ERROR, and the task result;
+    /// UNFINISHED (not closed within the wait, or closed without a result) or REFUSED (a result
+    /// this process cannot trust: not encrypted, or under an unknown key), with the reason.
     status: Option<String>,
     result: Value,
 }
 
 /// The exit code: 0 when every input completed (or, without `--wait`, was submitted).
 pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
-    let key = PayloadKey::from_env()?;
+    let keys = KeyRing::from_env()?;
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Error::new(format!("--inputs: cannot read {}: {e}", args.inputs.display())))?;
-    let client = args.server.connect(&key).await?;
+    let client = args.server.connect(&keys, args.codec).await?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -92,7 +96,7 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
         print_lines([describe(&summary, args.wait)]);
     }
     let count = |k: &str| summary[k].as_u64().unwrap_or(0);
-    Ok(if count("invalid") + count("terminal") > 0 {
+    Ok(if count("invalid") + count("terminal") + count("refused") > 0 {
         3
     } else if count("failed") + count("unfinished") > 0 {
         1
@@ -126,7 +130,7 @@ fn canonical(value: &Value) -> Value {
 }
 
 async fn start(client: &Client, args: &SubmitArgs, id: &str, input: Value) -> Result<&'static str, Error> {
-    let task = Task { input, keep_plaid_body: args.keep_plaid_body };
+    let task = Task { input, keep_plaid_body: args.keep_plaid_body, workflow_id: Some(id.to_owned()) };
     let options = WorkflowStartOptions::new(args.server.task_queue.clone(), id.to_owned())
         .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
         .build();
@@ -155,6 +159,10 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         let (status, result) = match outcome {
             Ok(result) => (result["status"].as_str().unwrap_or("COMPLETED").to_owned(), result),
             Err(WorkflowGetResultError::Failed(failure)) => failed(&failure),
+            // The codec refused what the history holds: not a result this process can trust.
+            Err(WorkflowGetResultError::PayloadConversion(e)) => {
+                ("REFUSED".to_owned(), json!({"reason": e.to_string()}))
+            }
             Err(other) => ("UNFINISHED".to_owned(), json!({"reason": other.to_string()})),
         };
         rows[i].status = Some(status);
@@ -195,6 +203,7 @@ fn summarize(rows: &[Row], waited: bool) -> Value {
         summary["failed"] = count(&status(FAILED)).into();
         summary["terminal"] = count(&status(TERMINAL)).into();
         summary["unfinished"] = count(&status("UNFINISHED")).into();
+        summary["refused"] = count(&status("REFUSED")).into();
         summary["attempts"] = attempts.into();
     }
     summary
@@ -207,8 +216,9 @@ fn describe(s: &Value, waited: bool) -> String {
     );
     if waited {
         text.push_str(&format!(
-            "; {} completed, {} failed (retryable, attempts exhausted), {} terminal, {} unfinished; {} attempts",
-            s["completed"], s["failed"], s["terminal"], s["unfinished"], s["attempts"]
+            "; {} completed, {} failed (retryable, attempts exhausted), {} terminal, {} unfinished, \
+             {} refused (a result not encrypted with a key of this process); {} attempts",
+            s["completed"], s["failed"], s["terminal"], s["unfinished"], s["refused"], s["attempts"]
         ));
     }
     text
