@@ -31,6 +31,7 @@ use futures::{future::BoxFuture, FutureExt};
 use prost::Message;
 use ring::{
     aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN},
+    hkdf, hmac,
     rand::{SecureRandom, SystemRandom},
 };
 use temporalio_common::{
@@ -71,12 +72,15 @@ pub struct CodecArgs {
     pub read_legacy_payloads: bool,
 }
 
-/// A payload key and its id.
+/// A payload key, its id, and the key workflow ids are derived with.
 #[derive(Clone)]
 pub struct PayloadKey {
     key: Arc<LessSafeKey>,
     /// 8 hex characters of SHA-256 of the key: tells keys apart, reveals nothing usable.
     id: String,
+    /// HMAC-SHA256 key for workflow ids, derived from the payload key with HKDF (RFC 5869), so
+    /// an id confirms a guessed input only to whoever holds the key.
+    workflow_ids: hmac::Key,
 }
 
 impl fmt::Debug for PayloadKey {
@@ -102,11 +106,21 @@ impl PayloadKey {
             .map_err(|_| Error::new(format!("{name}: not a usable AES-256 key")))?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
         let id = hex(&digest.as_ref()[..4]);
-        Ok(PayloadKey { key: Arc::new(LessSafeKey::new(unbound)), id })
+        let workflow_ids = hkdf::Salt::new(hkdf::HKDF_SHA256, b"plaid-idv-retry")
+            .extract(&bytes)
+            .expand(&[b"workflow id"], hmac::HMAC_SHA256)
+            .map(hmac::Key::from)
+            .map_err(|_| Error::new(format!("{name}: cannot derive the workflow id key")))?;
+        Ok(PayloadKey { key: Arc::new(LessSafeKey::new(unbound)), id, workflow_ids })
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// 128 bits of HMAC-SHA256 of `text` under this key's workflow id key, as hex.
+    pub fn workflow_id_digest(&self, text: &str) -> String {
+        hex(&hmac::sign(&self.workflow_ids, text.as_bytes()).as_ref()[..16])
     }
 
     /// The payload sealed: random nonce (96 bits; with a random nonce one key is good for about
@@ -525,5 +539,17 @@ mod tests {
             assert!(bad.is_empty() || !e.contains(bad), "{e}");
         }
         assert_eq!(format!("{:?}", key(KEY)).len(), "PayloadKey()".len() + 8);
+    }
+
+    /// Issue 19, item 3: workflow ids need the key.
+    #[test]
+    fn workflow_id_digests_are_keyed() {
+        let (a, b) = (key(KEY), key(OTHER));
+        let text = r#"{"client_user_id":"u1"}"#;
+        assert_eq!(a.workflow_id_digest(text), a.workflow_id_digest(text));
+        assert_eq!(a.workflow_id_digest(text).len(), 32);
+        assert_ne!(a.workflow_id_digest(text), b.workflow_id_digest(text));
+        let unkeyed = hex(&ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref()[..16]);
+        assert_ne!(a.workflow_id_digest(text), unkeyed);
     }
 }

@@ -17,7 +17,7 @@
 //! - [`persisted`]: what Temporal stores of a task result: personal data masked by default.
 //! - [`workflow`]: the workflow that runs the activity under the policy.
 //! - [`worker`]: the worker process and its drain on SIGTERM/SIGINT.
-//! - [`submit`]: one workflow per input line, its id derived from the input.
+//! - [`submit`]: one workflow per input line, its id a keyed hash of the input.
 //! - [`error`]: the crate's one error type.
 
 pub mod activity;

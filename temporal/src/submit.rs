@@ -3,21 +3,27 @@
 //! nothing: Temporal's id uniqueness is the idempotency key that Plaid's retry call lacks.
 //! `--again LABEL` is how a person asks for a deliberate second retry: the label becomes part of
 //! the id.
+//!
+//! The id is a keyed hash (HMAC under a key derived from the payload key), so whoever reads the
+//! history cannot confirm a guessed input without the key. A key rotation changes every id: the
+//! ids under the ring's older keys (and, under the migration switch, the unkeyed ids of earlier
+//! releases) are looked up before a start, so an input submitted before the rotation is found
+//! there and not started again.
 
 use std::{collections::BTreeMap, io::Write, path::PathBuf};
 
 use clap::Args;
 use serde_json::{json, Map, Value};
 use temporalio_client::{
-    errors::{WorkflowGetResultError, WorkflowStartError},
-    Client, WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
+    errors::{WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError},
+    Client, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
 };
 use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
 
 use crate::{
     activity::{FAILED, TERMINAL},
-    codec::{CodecArgs, KeyRing},
+    codec::{CodecArgs, KeyRing, PayloadKey},
     connection::ServerArgs,
     error::Error,
     task::Task,
@@ -75,8 +81,14 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
         let mut row =
             Row { line: i + 1, workflow_id: None, submitted: "invalid", status: None, result: Value::Null };
         if let Ok(input) = serde_json::from_str::<Value>(line) {
-            let id = workflow_id(&input, args.again.as_deref());
-            row.submitted = start(&client, &args, &id, input).await?;
+            let again = args.again.as_deref();
+            let id = workflow_id(keys.current(), &input, again);
+            let earlier = earlier_ids(&keys, args.codec, &input, again);
+            let (submitted, id) = match existing(&client, &earlier).await? {
+                Some(earlier) => ("existing", earlier),
+                None => (start(&client, &args, &id, input).await?, id),
+            };
+            row.submitted = submitted;
             row.workflow_id = Some(id);
         }
         rows.push(row);
@@ -105,17 +117,46 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
     })
 }
 
-/// `plaid-idv-retry-` and 128 bits of SHA-256 over the input with its keys sorted (the same task
-/// however its keys are ordered), and over `again` if given.
-pub fn workflow_id(input: &Value, again: Option<&str>) -> String {
+/// `plaid-idv-retry-` and 128 bits of HMAC-SHA256, under `key`'s workflow id key, of the input
+/// with its keys sorted (the same task however its keys are ordered), and of `again` if given.
+pub fn workflow_id(key: &PayloadKey, input: &Value, again: Option<&str>) -> String {
+    format!("plaid-idv-retry-{}", key.workflow_id_digest(&id_text(input, again)))
+}
+
+/// The text a workflow id is derived from.
+fn id_text(input: &Value, again: Option<&str>) -> String {
     let mut text = canonical(input).to_string();
     if let Some(label) = again {
         text.push('\n');
         text.push_str(label);
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("plaid-idv-retry-{hex}")
+    text
+}
+
+/// The ids the same input had under the ring's older keys, and, reading legacy payloads, the
+/// unkeyed SHA-256 id of earlier releases: where an earlier submit of it may be.
+fn earlier_ids(keys: &KeyRing, codec: CodecArgs, input: &Value, again: Option<&str>) -> Vec<String> {
+    let mut ids: Vec<String> = keys.old().iter().map(|k| workflow_id(k, input, again)).collect();
+    if codec.read_legacy_payloads {
+        let digest = ring::digest::digest(&ring::digest::SHA256, id_text(input, again).as_bytes());
+        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        ids.push(format!("plaid-idv-retry-{hex}"));
+    }
+    ids
+}
+
+/// The first of `ids` Temporal has a workflow for (running or closed within the namespace's
+/// retention), as `RejectDuplicate` would find it.
+async fn existing(client: &Client, ids: &[String]) -> Result<Option<String>, Error> {
+    for id in ids {
+        let handle = client.get_workflow_handle::<RetryWorkflow>(id.clone());
+        match handle.describe(WorkflowDescribeOptions::default()).await {
+            Ok(_) => return Ok(Some(id.clone())),
+            Err(WorkflowInteractionError::NotFound(_)) => {}
+            Err(e) => return Err(Error::new(format!("cannot look up workflow {id}: {e}"))),
+        }
+    }
+    Ok(None)
 }
 
 fn canonical(value: &Value) -> Value {
@@ -240,15 +281,39 @@ fn print_lines(lines: impl IntoIterator<Item = String>) {
 mod tests {
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const OTHER: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
     #[test]
     fn the_id_is_the_task_not_its_key_order_and_again_makes_a_new_one() {
+        let key = PayloadKey::from_hex(KEY).unwrap();
+        let id = |input: &Value, again| workflow_id(&key, input, again);
         let a = json!({"client_user_id": "u1", "template_id": "idvtmp_1", "strategy": "reset"});
         let b = json!({"strategy": "reset", "template_id": "idvtmp_1", "client_user_id": "u1"});
-        assert_eq!(workflow_id(&a, None), workflow_id(&b, None));
-        assert_ne!(workflow_id(&a, None), workflow_id(&json!({"client_user_id": "u2"}), None));
-        assert_ne!(workflow_id(&a, None), workflow_id(&a, Some("2nd")));
-        assert_eq!(workflow_id(&a, Some("2nd")), workflow_id(&b, Some("2nd")));
-        assert!(workflow_id(&a, None).starts_with("plaid-idv-retry-"));
-        assert!(!workflow_id(&a, None).contains("u1"), "the id carries no input value");
+        assert_eq!(id(&a, None), id(&b, None));
+        assert_ne!(id(&a, None), id(&json!({"client_user_id": "u2"}), None));
+        assert_ne!(id(&a, None), id(&a, Some("2nd")));
+        assert_eq!(id(&a, Some("2nd")), id(&b, Some("2nd")));
+        assert!(id(&a, None).starts_with("plaid-idv-retry-"));
+        assert!(!id(&a, None).contains("u1"), "the id carries no input value");
+    }
+
+    /// Issue 19, item 3: without the key, a guessed input cannot be confirmed from its id.
+    #[test]
+    fn the_id_needs_the_key() {
+        let input = json!({"client_user_id": "u1", "template_id": "idvtmp_1", "strategy": "reset"});
+        let (ours, other) = (PayloadKey::from_hex(KEY).unwrap(), PayloadKey::from_hex(OTHER).unwrap());
+        let id = workflow_id(&ours, &input, None);
+        assert_ne!(id, workflow_id(&other, &input, None));
+        // The unkeyed SHA-256 of the input (what earlier releases used) is not the id.
+        let digest = ring::digest::digest(&ring::digest::SHA256, canonical(&input).to_string().as_bytes());
+        let unkeyed: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!id.contains(&unkeyed), "{id}");
+        // After a rotation the old key's id is looked up first; the unkeyed one only migrating.
+        let ring = KeyRing::new(other.clone(), vec![ours.clone()]);
+        let earlier = earlier_ids(&ring, CodecArgs::default(), &input, None);
+        assert_eq!(earlier, std::slice::from_ref(&id));
+        let migrating = earlier_ids(&ring, CodecArgs { read_legacy_payloads: true }, &input, None);
+        assert_eq!(migrating, [id, format!("plaid-idv-retry-{unkeyed}")]);
     }
 }

@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use plaid_idv_temporal::{submit::workflow_id, workflow::WORKFLOW_TYPE};
+use plaid_idv_temporal::{codec::PayloadKey, submit::workflow_id, workflow::WORKFLOW_TYPE};
 use plaid_idv_test_support::temporal::*;
 use serde_json::{json, Value};
 
@@ -184,7 +184,8 @@ fn a_plaintext_result_planted_in_the_history_is_refused_by_submit() {
     let h = Harness::start("planted", simulator::DEFAULT_SECRET, simulator::Faults::none());
     let (server, scratch, sim) = (&h.server, &h.scratch, &h.sim);
     let input = seeded_input(sim, "planted-1");
-    let id = workflow_id(&input, None);
+    let key = PayloadKey::from_hex(PAYLOAD_KEY).unwrap();
+    let id = workflow_id(&key, &input, None);
     plant(server, "planted", &id);
     let (_, history) = server.history(&id);
     assert_eq!(events(&history, "WORKFLOW_EXECUTION_COMPLETED").len(), 1, "the plant completed");
