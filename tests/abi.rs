@@ -1,15 +1,14 @@
 //! The stable ABI as an engine meets it: loading, calling from many threads, refusing what is not
 //! our plugin, growing compatibly, and never letting a panic cross the boundary.
 
-#[path = "fixtures/plugin-next/src/next_interface.rs"]
-mod next_interface;
+use std::{path::Path, process::Command, sync::Arc, thread, time::SystemTime};
 
-use std::{path::Path, process::Command, sync::Arc, thread};
-
-use abi_stable::library::{lib_header_from_path, AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
-use plaid_idv_retry_interface::{self as interface, PluginModuleRef, ABI_VERSION};
-use plaid_idv_test_support as common;
-use serde_json::Value;
+use abi_stable::library::{AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
+use plaid_idv_retry_interface::{self as interface, abi_version, PluginModuleRef};
+use plaid_idv_test_support::{
+    self as common, attempt, canary_input, execute, plaid_error, refused_url, settings, Reply, Server,
+};
+use serde_json::{json, Value};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("the plugin answers JSON")
@@ -19,7 +18,8 @@ fn json(text: &str) -> Value {
 fn manifest_describes_the_task_and_its_schemas() {
     let manifest = json(&common::plugin().manifest().unwrap());
     assert_eq!(manifest["name"], "plaid-idv-retry");
-    assert_eq!(manifest["abi_version"], ABI_VERSION);
+    // The interface package's version, which abi_stable checks: not the plugin's own.
+    assert_eq!(manifest["abi_version"], abi_version());
     assert_eq!(manifest["task"]["id"], "plaid.identity_verification.retry");
     assert_eq!(manifest["task"]["method"], "POST");
     assert_eq!(manifest["task"]["path"], "/identity_verification/retry");
@@ -82,6 +82,41 @@ fn every_function_answers_from_eight_threads_at_once() {
     }
 }
 
+/// One host session through every function, each answer read: validate (a valid and an invalid
+/// input), the preset (an option it has, one it refuses), execute against loopback servers (a
+/// completion three times, a Plaid error, a refused connection) and bad settings. It is also what
+/// `tests/memory.rs` runs under valgrind.
+#[test]
+fn one_session_through_every_function() {
+    let plugin = common::plugin();
+    let ok = Server::start(|request| {
+        if request.path.ends_with("/retry") {
+            let mut body = attempt("idv_new", Some("idv_old"), SystemTime::now());
+            body["request_id"] = json!("req-mem");
+            Reply::json(200, &body)
+        } else {
+            Reply::json(400, &plaid_error("INVALID_REQUEST", "INVALID_FIELD"))
+        }
+    });
+    let input = canary_input().to_string();
+    let report = json(&plugin.validate(&input).unwrap());
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(json(&plugin.validate("{\"strategy\": 7}").unwrap())["valid"], false);
+    assert!(plugin.settings_preset(r#"{"dialect": "conductor"}"#).is_ok());
+    assert!(plugin.settings_preset(r#"{"dialect": 1}"#).is_err());
+    let context = json!({"attempt": 1, "timeout_ms": 20_000});
+    for _ in 0..3 {
+        let r = execute(&canary_input(), &settings(&ok.url(), json!({})), &context);
+        assert_eq!(r["status"], "COMPLETED", "{r}");
+    }
+    let error = Server::start(|_| Reply::json(400, &plaid_error("INVALID_INPUT", "INVALID_API_KEYS")));
+    let r = execute(&canary_input(), &settings(&error.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    let r = execute(&canary_input(), &settings(&refused_url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert!(plugin.execute(&input, "{\"secret\": 1}", "{}").is_err());
+}
+
 #[test]
 fn a_newer_plugin_loads_in_this_host() {
     let plugin =
@@ -89,15 +124,25 @@ fn a_newer_plugin_loads_in_this_host() {
     assert_eq!(json(&plugin.manifest().unwrap())["name"], "plugin-next");
 }
 
-/// A newer host (ABI 1.1) meets this ABI 1.0 plugin: abi_stable's checked loader refuses the
+/// A newer host (ABI 1.1, the `plugin-next` fixture's `host-next`, compiled as that release of
+/// the interface package) meets this ABI 1.0 plugin: abi_stable's checked loader refuses the
 /// larger type, so such a host retries with the frozen 1.0 layout it keeps, and that works.
 #[test]
 fn a_newer_host_loads_this_plugin_through_its_frozen_layout() {
-    let header = lib_header_from_path(&common::plugin_path()).unwrap();
-    let refused = header.init_root_module::<next_interface::PluginModuleRef>();
-    assert!(refused.is_err(), "abi_stable now accepts an older plugin: revisit the compatibility story");
-    let module = header.init_root_module::<PluginModuleRef>().expect("the frozen 1.0 layout loads it");
-    assert_eq!(json(&(module.manifest())().unwrap().into_string())["abi_version"], "1.0.0");
+    let host = common::fixture("plugin-next").with_file_name("host-next");
+    let out = Command::new(&host).arg(common::plugin_path()).output().expect("host-next runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The cause that makes the frozen layout necessary, not another (a package or version mismatch).
+    assert_eq!(
+        lines.first().copied(),
+        Some("1.1: refused: Error:too many fields"),
+        "abi_stable's answer to an older plugin changed: revisit the compatibility story: {stdout}"
+    );
+    let manifest = lines.get(1).and_then(|l| l.strip_prefix("1.0: loaded "));
+    let manifest = manifest.unwrap_or_else(|| panic!("the frozen 1.0 layout did not load it: {stdout}"));
+    assert_eq!(json(manifest)["abi_version"], abi_version());
 }
 
 #[test]

@@ -4,14 +4,21 @@
 //! crate alone and load the plugin's `.so` through it; the plugin implements it.
 //!
 //! The map of the crate:
-//! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, `ABI_VERSION`.
+//! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, [`abi_version`].
 //! - [`ErrorCode`]: the codes a `PluginError` carries.
 //! - `load`: the loader ([`load`], [`Plugin`], [`LoadError`]), behind [`elf`], its pre-check of
 //!   the file, and [`locate`], where every host looks for the plugin.
 //! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
 //!   [`TaskStatus`], the [`Context`] it is given, [`Environment`], the preset's [`Dialect`] and
-//!   [`PresetOptions`], [`personal`], the personal-data keys and their mask, and the validation
-//!   [`Report`] of an input, which a host answers itself for bytes that cannot cross the ABI.
+//!   [`PresetOptions`] (and [`PLUGIN_ERROR`], the failure type the `temporal` preset names),
+//!   [`personal`], the personal-data keys and their mask, the validation [`Report`] of an input,
+//!   which a host answers itself for bytes that cannot cross the ABI, and [`present`], how their
+//!   optional fields read.
+//! - What every host does the same way: [`credentials_from_env`] (`PLAID_CLIENT_ID`,
+//!   `PLAID_SECRET`), [`is_loopback`], the only place plain, unencrypted traffic may go, and
+//!   the [`Exit`] codes of their commands.
+//! - For a host that runs a task's retries itself: [`run_task`] under the seed preset's
+//!   [`RetryPolicy`], remembering each user's newest attempt in [`LatestAttempts`].
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -26,23 +33,35 @@ mod words;
 
 pub mod abi;
 mod context;
+mod credentials;
 pub mod elf;
+mod engine;
 mod environment;
 mod error_code;
+mod exit;
+mod field;
+mod latest_attempts;
 mod load;
+mod loopback;
 pub mod personal;
 mod preset;
 mod status;
 mod task_result;
 mod validation;
 
-pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
+pub use abi::{abi_version, PluginError, PluginModule, PluginModuleRef, PluginResult};
 pub use context::Context;
+pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
+pub use engine::{run_task, Outcome, RetryPolicy, TaskError, Verdict};
 pub use environment::Environment;
 pub use error_code::ErrorCode;
+pub use exit::Exit;
+pub use field::present;
+pub use latest_attempts::{LatestAttempts, User};
 pub use load::{load, locate, LoadError, Plugin, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
+pub use loopback::is_loopback;
 pub use personal::mask_personal;
-pub use preset::{Dialect, PresetOptions};
+pub use preset::{Dialect, PresetOptions, PLUGIN_ERROR};
 pub use status::TaskStatus;
-pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};
+pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult, Unreadable};
 pub use validation::{Issue, Report, MAX_INPUT_BYTES};

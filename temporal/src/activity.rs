@@ -22,20 +22,21 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Plugin, PluginError, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{Context, Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError, ActivityInfo};
 
 use crate::{persisted::persisted, task::Task};
 
-/// Failure types, as the retry policy's `nonRetryableErrorTypes` names them.
-/// The task statuses' own names (a test holds them to `TaskStatus`).
-pub const FAILED: &str = "FAILED";
-pub const TERMINAL: &str = "FAILED_WITH_TERMINAL_ERROR";
-pub const PLUGIN_ERROR: &str = "PLUGIN_ERROR";
+/// Failure types, as the preset's `nonRetryableErrorTypes` names them: a failed task result's
+/// status name (`FAILED`, `FAILED_WITH_TERMINAL_ERROR`), and the interface's `PLUGIN_ERROR`.
+pub const FAILED: &str = TaskStatus::Failed.as_str();
+pub const TERMINAL: &str = TaskStatus::FailedWithTerminalError.as_str();
+/// A completed task's status, as `submit` reports it.
+pub const COMPLETED: &str = TaskStatus::Completed.as_str();
 
 /// Heartbeats go out at most this often while a call is in flight (the SDK throttles further).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
@@ -80,12 +81,13 @@ impl RetryActivity {
         let in_flight = Progress::InFlight { attempt, since_ms };
         ctx.record_heartbeat(in_flight).await?;
 
-        let context = json!({
-            "attempt": attempt,
-            "deadline_ms": info.deadline.map(unix_ms),
-            "unknown_outcome_since_ms": unknown_since,
-        })
-        .to_string();
+        let context = Context {
+            attempt: Some(attempt.into()),
+            deadline_ms: info.deadline.map(unix_ms),
+            unknown_outcome_since_ms: unknown_since,
+            ..Context::default()
+        }
+        .to_json();
         let (plugin, settings, input) = (self.plugin, self.settings.clone(), task.input.to_string());
         // `execute` blocks (and never unwinds: the plugin catches its panics), so it runs on the
         // blocking pool while this task keeps the heartbeat going.
@@ -109,7 +111,7 @@ impl RetryActivity {
         })?;
         let outcome = outcome(answered, task.keep_plaid_body);
         let status = match &outcome {
-            Ok(_) => "COMPLETED".to_owned(),
+            Ok(_) => COMPLETED.to_owned(),
             Err(failure) => failure.type_name().unwrap_or(FAILED).to_owned(),
         };
         eprintln!(
@@ -152,8 +154,7 @@ pub fn outcome(
         )
     };
     let text = answered.map_err(|e| plugin_error(format!("plugin error {e}")))?;
-    let result = TaskResult::from_json(&text)
-        .map_err(|_| plugin_error("the plugin answered something that is not a task result".to_owned()))?;
+    let result: TaskResult = TaskResult::read(&text).map_err(|e| plugin_error(e.to_string()))?;
     let (status, retry_after) = (result.status, result.retry_after_seconds);
     let reason = result.reason.clone().unwrap_or_else(|| "no reason given".to_owned());
     let error_code = result.output.error_code.as_ref().and_then(Value::as_str).map(str::to_owned);
@@ -187,6 +188,8 @@ pub fn outcome(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn result(status: &str, extra: Value) -> Result<String, PluginError> {
@@ -196,12 +199,6 @@ mod tests {
             r.extend(extra.clone());
         }
         Ok(r.to_string())
-    }
-
-    #[test]
-    fn failure_types_are_the_status_names() {
-        assert_eq!(FAILED, TaskStatus::Failed.as_str());
-        assert_eq!(TERMINAL, TaskStatus::FailedWithTerminalError.as_str());
     }
 
     #[test]

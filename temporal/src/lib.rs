@@ -5,7 +5,8 @@
 //! `submit` starts one workflow per task input.
 //!
 //! The map of the crate:
-//! - [`cli`]: the commands, their flags and exit codes.
+//! - [`cli`]: the commands and their flags (their exit codes are the interface's `Exit`,
+//!   host-sim's too).
 //! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
 //! - [`codec`]: every payload encrypted before it leaves the process, with the key from
 //!   `PLAID_IDV_PAYLOAD_KEY` (older keys still read from `PLAID_IDV_PAYLOAD_KEYS_OLD`); payloads

@@ -21,8 +21,10 @@ use temporalio_client::{
 use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
 
+use plaid_idv_retry_interface::Exit;
+
 use crate::{
-    activity::{FAILED, TERMINAL},
+    activity::{COMPLETED, FAILED, TERMINAL},
     codec::{CodecArgs, KeyRing, PayloadKey},
     connection::ServerArgs,
     error::Error,
@@ -67,8 +69,8 @@ struct Row {
     result: Value,
 }
 
-/// The exit code: 0 when every input completed (or, without `--wait`, was submitted).
-pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
+/// How the run ended: success when every input completed (or, without `--wait`, was submitted).
+pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
     let keys = KeyRing::from_env()?;
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Error::new(format!("--inputs: cannot read {}: {e}", args.inputs.display())))?;
@@ -109,11 +111,11 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
     }
     let count = |k: &str| summary[k].as_u64().unwrap_or(0);
     Ok(if count("invalid") + count("terminal") + count("refused") > 0 {
-        3
+        Exit::Terminal
     } else if count("failed") + count("unfinished") > 0 {
-        1
+        Exit::Incomplete
     } else {
-        0
+        Exit::Success
     })
 }
 
@@ -198,7 +200,7 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         let Some(joined) = running.join_next().await else { return Ok(()) };
         let (i, outcome) = joined.map_err(|e| Error::new(format!("waiting for a result: {e}")))?;
         let (status, result) = match outcome {
-            Ok(result) => (result["status"].as_str().unwrap_or("COMPLETED").to_owned(), result),
+            Ok(result) => (result["status"].as_str().unwrap_or(COMPLETED).to_owned(), result),
             Err(WorkflowGetResultError::Failed(failure)) => failed(&failure),
             // The codec refused what the history holds: not a result this process can trust.
             Err(WorkflowGetResultError::PayloadConversion(e)) => {
@@ -240,7 +242,7 @@ fn summarize(rows: &[Row], waited: bool) -> Value {
     });
     if waited {
         let attempts: u64 = rows.iter().filter_map(|r| r.result["output"]["attempt"].as_u64()).sum();
-        summary["completed"] = count(&status("COMPLETED")).into();
+        summary["completed"] = count(&status(COMPLETED)).into();
         summary["failed"] = count(&status(FAILED)).into();
         summary["terminal"] = count(&status(TERMINAL)).into();
         summary["unfinished"] = count(&status("UNFINISHED")).into();
