@@ -10,7 +10,10 @@ use temporalio_client::{
     Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
 };
 
-use crate::{codec::PayloadKey, error::Error};
+use crate::{
+    codec::{CodecArgs, KeyRing},
+    error::Error,
+};
 
 /// The environment variable an API key is read from: a flag's value shows in `ps`.
 pub const API_KEY_VAR: &str = "TEMPORAL_API_KEY";
@@ -42,9 +45,9 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    /// A client on the namespace, connected, encrypting every payload with `key` (the worker
+    /// A client on the namespace, connected, encrypting every payload with `keys` (the worker
     /// built on it too). The API key, if any, comes from `TEMPORAL_API_KEY`.
-    pub async fn connect(&self, key: &PayloadKey) -> Result<Client, Error> {
+    pub async fn connect(&self, keys: &KeyRing, codec: CodecArgs) -> Result<Client, Error> {
         let api_key = std::env::var(API_KEY_VAR).ok().filter(|k| !k.is_empty());
         let tls = self.tls
             || self.tls_ca_path.is_some()
@@ -61,7 +64,8 @@ impl ServerArgs {
         let connection = Connection::connect(options)
             .await
             .map_err(|e| Error::new(format!("cannot reach Temporal at {url}: {e}")))?;
-        let options = ClientOptions::new(self.namespace.clone()).data_converter(key.data_converter()).build();
+        let options =
+            ClientOptions::new(self.namespace.clone()).data_converter(keys.data_converter(codec)).build();
         Client::new(connection, options)
             .map_err(|e| Error::new(format!("cannot use namespace {:?}: {e}", self.namespace)))
     }

@@ -9,7 +9,8 @@
 //!   host-sim's too).
 //! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
 //! - [`codec`]: every payload encrypted before it leaves the process, with the key from
-//!   `PLAID_IDV_PAYLOAD_KEY`.
+//!   `PLAID_IDV_PAYLOAD_KEY` (older keys still read from `PLAID_IDV_PAYLOAD_KEYS_OLD`); payloads
+//!   that are not encrypted are refused.
 //! - [`policy`]: the plugin's `temporal` preset read into activity options and the queue's rate limit.
 //! - [`task`]: what a workflow carries: the input, and whether Plaid's answer is kept unmasked.
 //! - [`activity`]: one `execute`, Temporal's attempt and deadline as its context, its task result
@@ -17,7 +18,7 @@
 //! - [`persisted`]: what Temporal stores of a task result: personal data masked by default.
 //! - [`workflow`]: the workflow that runs the activity under the policy.
 //! - [`worker`]: the worker process and its drain on SIGTERM/SIGINT.
-//! - [`submit`]: one workflow per input line, its id derived from the input.
+//! - [`submit`]: one workflow per input line, its id a keyed hash of the input.
 //! - [`error`]: the crate's one error type.
 
 pub mod activity;

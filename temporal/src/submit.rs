@@ -3,14 +3,20 @@
 //! nothing: Temporal's id uniqueness is the idempotency key that Plaid's retry call lacks.
 //! `--again LABEL` is how a person asks for a deliberate second retry: the label becomes part of
 //! the id.
+//!
+//! The id is a keyed hash (HMAC under a key derived from the payload key), so whoever reads the
+//! history cannot confirm a guessed input without the key. A key rotation changes every id: the
+//! ids under the ring's older keys (and, under the migration switch, the unkeyed ids of earlier
+//! releases) are looked up before a start, so an input submitted before the rotation is found
+//! there and not started again.
 
 use std::{collections::BTreeMap, io::Write, path::PathBuf};
 
 use clap::Args;
 use serde_json::{json, Map, Value};
 use temporalio_client::{
-    errors::{WorkflowGetResultError, WorkflowStartError},
-    Client, WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
+    errors::{WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError},
+    Client, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
 };
 use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
@@ -19,7 +25,7 @@ use plaid_idv_retry_interface::Exit;
 
 use crate::{
     activity::{COMPLETED, FAILED, TERMINAL},
-    codec::PayloadKey,
+    codec::{CodecArgs, KeyRing, PayloadKey},
     connection::ServerArgs,
     error::Error,
     task::Task,
@@ -45,6 +51,8 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub keep_plaid_body: bool,
     #[command(flatten)]
+    pub codec: CodecArgs,
+    #[command(flatten)]
     pub server: ServerArgs,
 }
 
@@ -54,17 +62,19 @@ struct Row {
     workflow_id: Option<String>,
     /// `started`, `existing` (submitted before: nothing started) or `invalid` (not JSON).
     submitted: &'static str,
-    /// With `--wait`: COMPLETED, FAILED or FAILED_WITH_TERMINAL_ERROR, and the task result.
+    /// With `--wait`: COMPLETED, FAILED or FAILED_WITH_TERMINAL_ERROR, and the task result;
+    /// UNFINISHED (not closed within the wait, or closed without a result) or REFUSED (a result
+    /// this process cannot trust: not encrypted, or under an unknown key), with the reason.
     status: Option<String>,
     result: Value,
 }
 
 /// How the run ended: success when every input completed (or, without `--wait`, was submitted).
 pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
-    let key = PayloadKey::from_env()?;
+    let keys = KeyRing::from_env()?;
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Error::new(format!("--inputs: cannot read {}: {e}", args.inputs.display())))?;
-    let client = args.server.connect(&key).await?;
+    let client = args.server.connect(&keys, args.codec).await?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -73,8 +83,14 @@ pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
         let mut row =
             Row { line: i + 1, workflow_id: None, submitted: "invalid", status: None, result: Value::Null };
         if let Ok(input) = serde_json::from_str::<Value>(line) {
-            let id = workflow_id(&input, args.again.as_deref());
-            row.submitted = start(&client, &args, &id, input).await?;
+            let again = args.again.as_deref();
+            let id = workflow_id(keys.current(), &input, again);
+            let earlier = earlier_ids(&keys, args.codec, &input, again);
+            let (submitted, id) = match existing(&client, &earlier).await? {
+                Some(earlier) => ("existing", earlier),
+                None => (start(&client, &args, &id, input).await?, id),
+            };
+            row.submitted = submitted;
             row.workflow_id = Some(id);
         }
         rows.push(row);
@@ -94,7 +110,7 @@ pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
         print_lines([describe(&summary, args.wait)]);
     }
     let count = |k: &str| summary[k].as_u64().unwrap_or(0);
-    Ok(if count("invalid") + count("terminal") > 0 {
+    Ok(if count("invalid") + count("terminal") + count("refused") > 0 {
         Exit::Terminal
     } else if count("failed") + count("unfinished") > 0 {
         Exit::Incomplete
@@ -103,17 +119,46 @@ pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
     })
 }
 
-/// `plaid-idv-retry-` and 128 bits of SHA-256 over the input with its keys sorted (the same task
-/// however its keys are ordered), and over `again` if given.
-pub fn workflow_id(input: &Value, again: Option<&str>) -> String {
+/// `plaid-idv-retry-` and 128 bits of HMAC-SHA256, under `key`'s workflow id key, of the input
+/// with its keys sorted (the same task however its keys are ordered), and of `again` if given.
+pub fn workflow_id(key: &PayloadKey, input: &Value, again: Option<&str>) -> String {
+    format!("plaid-idv-retry-{}", key.workflow_id_digest(&id_text(input, again)))
+}
+
+/// The text a workflow id is derived from.
+fn id_text(input: &Value, again: Option<&str>) -> String {
     let mut text = canonical(input).to_string();
     if let Some(label) = again {
         text.push('\n');
         text.push_str(label);
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("plaid-idv-retry-{hex}")
+    text
+}
+
+/// The ids the same input had under the ring's older keys, and, reading legacy payloads, the
+/// unkeyed SHA-256 id of earlier releases: where an earlier submit of it may be.
+fn earlier_ids(keys: &KeyRing, codec: CodecArgs, input: &Value, again: Option<&str>) -> Vec<String> {
+    let mut ids: Vec<String> = keys.old().iter().map(|k| workflow_id(k, input, again)).collect();
+    if codec.read_legacy_payloads {
+        let digest = ring::digest::digest(&ring::digest::SHA256, id_text(input, again).as_bytes());
+        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        ids.push(format!("plaid-idv-retry-{hex}"));
+    }
+    ids
+}
+
+/// The first of `ids` Temporal has a workflow for (running or closed within the namespace's
+/// retention), as `RejectDuplicate` would find it.
+async fn existing(client: &Client, ids: &[String]) -> Result<Option<String>, Error> {
+    for id in ids {
+        let handle = client.get_workflow_handle::<RetryWorkflow>(id.clone());
+        match handle.describe(WorkflowDescribeOptions::default()).await {
+            Ok(_) => return Ok(Some(id.clone())),
+            Err(WorkflowInteractionError::NotFound(_)) => {}
+            Err(e) => return Err(Error::new(format!("cannot look up workflow {id}: {e}"))),
+        }
+    }
+    Ok(None)
 }
 
 fn canonical(value: &Value) -> Value {
@@ -128,7 +173,7 @@ fn canonical(value: &Value) -> Value {
 }
 
 async fn start(client: &Client, args: &SubmitArgs, id: &str, input: Value) -> Result<&'static str, Error> {
-    let task = Task { input, keep_plaid_body: args.keep_plaid_body };
+    let task = Task { input, keep_plaid_body: args.keep_plaid_body, workflow_id: Some(id.to_owned()) };
     let options = WorkflowStartOptions::new(args.server.task_queue.clone(), id.to_owned())
         .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
         .build();
@@ -157,6 +202,10 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         let (status, result) = match outcome {
             Ok(result) => (result["status"].as_str().unwrap_or(COMPLETED).to_owned(), result),
             Err(WorkflowGetResultError::Failed(failure)) => failed(&failure),
+            // The codec refused what the history holds: not a result this process can trust.
+            Err(WorkflowGetResultError::PayloadConversion(e)) => {
+                ("REFUSED".to_owned(), json!({"reason": e.to_string()}))
+            }
             Err(other) => ("UNFINISHED".to_owned(), json!({"reason": other.to_string()})),
         };
         rows[i].status = Some(status);
@@ -197,6 +246,7 @@ fn summarize(rows: &[Row], waited: bool) -> Value {
         summary["failed"] = count(&status(FAILED)).into();
         summary["terminal"] = count(&status(TERMINAL)).into();
         summary["unfinished"] = count(&status("UNFINISHED")).into();
+        summary["refused"] = count(&status("REFUSED")).into();
         summary["attempts"] = attempts.into();
     }
     summary
@@ -209,8 +259,9 @@ fn describe(s: &Value, waited: bool) -> String {
     );
     if waited {
         text.push_str(&format!(
-            "; {} completed, {} failed (retryable, attempts exhausted), {} terminal, {} unfinished; {} attempts",
-            s["completed"], s["failed"], s["terminal"], s["unfinished"], s["attempts"]
+            "; {} completed, {} failed (retryable, attempts exhausted), {} terminal, {} unfinished, \
+             {} refused (a result not encrypted with a key of this process); {} attempts",
+            s["completed"], s["failed"], s["terminal"], s["unfinished"], s["refused"], s["attempts"]
         ));
     }
     text
@@ -232,15 +283,39 @@ fn print_lines(lines: impl IntoIterator<Item = String>) {
 mod tests {
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const OTHER: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
     #[test]
     fn the_id_is_the_task_not_its_key_order_and_again_makes_a_new_one() {
+        let key = PayloadKey::from_hex(KEY).unwrap();
+        let id = |input: &Value, again| workflow_id(&key, input, again);
         let a = json!({"client_user_id": "u1", "template_id": "idvtmp_1", "strategy": "reset"});
         let b = json!({"strategy": "reset", "template_id": "idvtmp_1", "client_user_id": "u1"});
-        assert_eq!(workflow_id(&a, None), workflow_id(&b, None));
-        assert_ne!(workflow_id(&a, None), workflow_id(&json!({"client_user_id": "u2"}), None));
-        assert_ne!(workflow_id(&a, None), workflow_id(&a, Some("2nd")));
-        assert_eq!(workflow_id(&a, Some("2nd")), workflow_id(&b, Some("2nd")));
-        assert!(workflow_id(&a, None).starts_with("plaid-idv-retry-"));
-        assert!(!workflow_id(&a, None).contains("u1"), "the id carries no input value");
+        assert_eq!(id(&a, None), id(&b, None));
+        assert_ne!(id(&a, None), id(&json!({"client_user_id": "u2"}), None));
+        assert_ne!(id(&a, None), id(&a, Some("2nd")));
+        assert_eq!(id(&a, Some("2nd")), id(&b, Some("2nd")));
+        assert!(id(&a, None).starts_with("plaid-idv-retry-"));
+        assert!(!id(&a, None).contains("u1"), "the id carries no input value");
+    }
+
+    /// Issue 19, item 3: without the key, a guessed input cannot be confirmed from its id.
+    #[test]
+    fn the_id_needs_the_key() {
+        let input = json!({"client_user_id": "u1", "template_id": "idvtmp_1", "strategy": "reset"});
+        let (ours, other) = (PayloadKey::from_hex(KEY).unwrap(), PayloadKey::from_hex(OTHER).unwrap());
+        let id = workflow_id(&ours, &input, None);
+        assert_ne!(id, workflow_id(&other, &input, None));
+        // The unkeyed SHA-256 of the input (what earlier releases used) is not the id.
+        let digest = ring::digest::digest(&ring::digest::SHA256, canonical(&input).to_string().as_bytes());
+        let unkeyed: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!id.contains(&unkeyed), "{id}");
+        // After a rotation the old key's id is looked up first; the unkeyed one only migrating.
+        let ring = KeyRing::new(other.clone(), vec![ours.clone()]);
+        let earlier = earlier_ids(&ring, CodecArgs::default(), &input, None);
+        assert_eq!(earlier, std::slice::from_ref(&id));
+        let migrating = earlier_ids(&ring, CodecArgs { read_legacy_payloads: true }, &input, None);
+        assert_eq!(migrating, [id, format!("plaid-idv-retry-{unkeyed}")]);
     }
 }

@@ -12,4 +12,10 @@ pub struct Task {
     /// Keep Plaid's answer unmasked in what Temporal stores (default: personal fields masked).
     #[serde(default)]
     pub keep_plaid_body: bool,
+    /// The workflow `submit` sealed this task for. The payload codec cannot see which workflow a
+    /// payload belongs to, so the task says it inside the seal, and the workflow runs only a task
+    /// sealed for itself: a sealed input copied from one history into a new workflow runs
+    /// nothing. Absent only in tasks written before this field (read under the migration switch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
 }

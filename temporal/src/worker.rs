@@ -19,7 +19,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     activity::{self, RetryActivity},
-    codec::PayloadKey,
+    codec::{CodecArgs, KeyRing},
     connection::ServerArgs,
     error::Error,
     policy::Policy,
@@ -43,11 +43,13 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "PER_SECOND")]
     pub activities_per_second: Option<f64>,
     #[command(flatten)]
+    pub codec: CodecArgs,
+    #[command(flatten)]
     pub server: ServerArgs,
 }
 
 pub async fn run(args: WorkerArgs) -> Result<(), Error> {
-    let key = PayloadKey::from_env()?;
+    let keys = KeyRing::from_env()?;
     let plugin = load(args.plugin.as_deref())?;
     let settings = settings(args.settings.as_ref())?;
     check_settings(&plugin, &settings)?;
@@ -69,13 +71,15 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
 
     let runtime = Runtime::from_current_tokio(runtime_options()?)
         .map_err(|e| Error::new(format!("cannot start the Temporal runtime: {e}")))?;
-    let client = args.server.connect(&key).await?;
+    let client = args.server.connect(&keys, args.codec).await?;
     let slots = usize::from(args.max_concurrent);
     let workflow_policy = policy.clone();
+    let read_legacy_payloads = args.codec.read_legacy_payloads;
     let options = WorkerOptions::new(args.server.task_queue.clone())
         .register_activities(RetryActivity { plugin, settings })
         .register_workflow_with_factory::<RetryWorkflow, _>(move || RetryWorkflow {
             policy: workflow_policy.clone(),
+            read_legacy_payloads,
         })
         .map_err(|e| Error::new(format!("cannot register the workflow: {e}")))?
         .tuner(
@@ -104,14 +108,15 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
     });
 
     eprintln!(
-        "worker polling task queue {:?} (namespace {:?}, {}): activity {}, at most {} at once, queue limit {}/s, payload key {}",
+        "worker polling task queue {:?} (namespace {:?}, {}): activity {}, at most {} at once, queue limit {}/s, payload keys {}{}",
         args.server.task_queue,
         args.server.namespace,
         args.server.address,
         policy.activity_type,
         slots,
         policy.task_queue_activities_per_second,
-        key.id()
+        keys.ids(),
+        if read_legacy_payloads { " (reading legacy payloads: a migration setting)" } else { "" }
     );
     worker.run().await.map_err(|e| Error::new(format!("the worker stopped: {e}")))?;
     eprintln!("worker drained");
