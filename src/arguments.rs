@@ -58,11 +58,3 @@ pub fn field_name(key: &str) -> String {
     let shown: String = key.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect();
     format!("{shown:?}")
 }
-
-/// Reads a field that may be left out but, when present, must not be `null` (serde alone reads
-/// `null` as left out; the schemas do not allow it).
-pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}

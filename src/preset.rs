@@ -16,7 +16,7 @@
 
 use serde_json::{json, Map, Value};
 
-use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode, PresetOptions};
+use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode, PresetOptions, TaskStatus, PLUGIN_ERROR};
 
 use crate::{
     arguments::Argument,
@@ -190,9 +190,10 @@ fn temporal(environment: Environment) -> Value {
                 // Plaid's limits are per minute: waiting longer never helps.
                 "maximumInterval": "60s",
                 "maximumAttempts": MAX_ATTEMPTS,
-                // The failure type the worker gives a terminal task result (and a plugin error):
-                // never retried, even by a policy edited to retry everything else.
-                "nonRetryableErrorTypes": ["FAILED_WITH_TERMINAL_ERROR", "PLUGIN_ERROR"],
+                // The failure types the worker gives a terminal task result (its status's name)
+                // and a plugin error: never retried, even by a policy edited to retry everything
+                // else.
+                "nonRetryableErrorTypes": [TaskStatus::FailedWithTerminalError.as_str(), PLUGIN_ERROR],
             },
         },
         // Temporal's task-queue limit is per second and shared by every worker on the queue.

@@ -2,14 +2,14 @@
 //! document the schema describes and checked into a typed value. `tests/preset_settings.rs`
 //! feeds the schema and this parser the same table of cases: they agree.
 
-use std::{cell::RefCell, fmt, net::IpAddr, rc::Rc, time::Duration};
+use std::{cell::RefCell, fmt, rc::Rc, time::Duration};
 
-use plaid_idv_retry_interface::{Environment, ErrorCode};
+use plaid_idv_retry_interface::{is_loopback, present, Environment, ErrorCode};
 use serde::{Deserialize, Deserializer};
 use ureq::http::Uri;
 
 use crate::{
-    arguments::{present, Argument},
+    arguments::Argument,
     endpoint::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION},
     error::Error,
 };
@@ -270,10 +270,6 @@ fn checked_base_url(url: &str, allowed_hosts: &[String]) -> Result<String, Error
         ));
     }
     Ok(url.trim_end_matches('/').to_owned())
-}
-
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

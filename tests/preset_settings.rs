@@ -1,6 +1,7 @@
 //! The settings schema and the preset, through the real `.so`: the schema and the parser agree,
 //! and no preset ever carries a credential value.
 
+use plaid_idv_retry_interface::{TaskStatus, PLUGIN_ERROR};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
 use support::*;
@@ -88,7 +89,8 @@ fn temporal_preset_is_the_policy_the_worker_applies() {
     assert_eq!(retry["backoffCoefficient"], 2.0);
     let never: Vec<&str> =
         retry["nonRetryableErrorTypes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(never.contains(&"FAILED_WITH_TERMINAL_ERROR"), "{never:?}");
+    // The names the worker gives a terminal task result and a plugin error (the interface's).
+    assert_eq!(never, [TaskStatus::FailedWithTerminalError.as_str(), PLUGIN_ERROR]);
     // Per second, for the whole task queue: under Plaid's per-minute limits.
     assert!(sandbox["taskQueueActivitiesPerSecond"].as_f64().unwrap() * 60.0 <= 60.0);
     let production = preset(json!({"dialect": "temporal", "environment": "production"}));

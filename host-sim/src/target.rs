@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use plaid_idv_retry_interface::Environment;
+use plaid_idv_retry_interface::{credentials_from_env, Environment};
 use plaid_idv_simulator::{Simulator, Status, DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 use serde_json::{Map, Value};
 
@@ -47,11 +47,7 @@ pub fn resolve(args: &TargetArgs) -> Result<Target, Failure> {
     if let Some(url) = &args.base_url {
         settings.insert("base_url".into(), url.as_str().into());
     }
-    for (key, var) in [("client_id", "PLAID_CLIENT_ID"), ("secret", "PLAID_SECRET")] {
-        if let Some(value) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
-            settings.entry(key).or_insert(value.into());
-        }
-    }
+    credentials_from_env(&mut settings);
     let credentials = settings.contains_key("client_id") || settings.contains_key("secret");
     let aimed = settings.contains_key("environment") || settings.contains_key("base_url");
     if !credentials && !aimed {

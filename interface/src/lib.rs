@@ -10,8 +10,12 @@
 //!   the file, and [`locate`], where every host looks for the plugin.
 //! - The vocabulary of the JSON documents: [`TaskResult`] (what `execute` answers) and its
 //!   [`TaskStatus`], the [`Context`] it is given, [`Environment`], the preset's [`Dialect`] and
-//!   [`PresetOptions`], [`personal`], the personal-data keys and their mask, and the validation
-//!   [`Report`] of an input, which a host answers itself for bytes that cannot cross the ABI.
+//!   [`PresetOptions`] (and [`PLUGIN_ERROR`], the failure type the `temporal` preset names),
+//!   [`personal`], the personal-data keys and their mask, the validation [`Report`] of an input,
+//!   which a host answers itself for bytes that cannot cross the ABI, and [`present`], how their
+//!   optional fields read.
+//! - What every host does the same way: [`credentials_from_env`] (`PLAID_CLIENT_ID`,
+//!   `PLAID_SECRET`) and [`is_loopback`], the only place plain, unencrypted traffic may go.
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -26,10 +30,13 @@ mod words;
 
 pub mod abi;
 mod context;
+mod credentials;
 pub mod elf;
 mod environment;
 mod error_code;
+mod field;
 mod load;
+mod loopback;
 pub mod personal;
 mod preset;
 mod status;
@@ -38,11 +45,14 @@ mod validation;
 
 pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
 pub use context::Context;
+pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
 pub use environment::Environment;
 pub use error_code::ErrorCode;
+pub use field::present;
 pub use load::{load, locate, LoadError, Plugin, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
+pub use loopback::is_loopback;
 pub use personal::mask_personal;
-pub use preset::{Dialect, PresetOptions};
+pub use preset::{Dialect, PresetOptions, PLUGIN_ERROR};
 pub use status::TaskStatus;
 pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};
 pub use validation::{Issue, Report, MAX_INPUT_BYTES};

@@ -18,6 +18,11 @@ words! {
     }
 }
 
+/// The failure type a Temporal worker gives a plugin error (an answer that is not a task result):
+/// the `temporal` preset lists it in `nonRetryableErrorTypes`, beside the terminal status's own
+/// name, `FAILED_WITH_TERMINAL_ERROR`.
+pub const PLUGIN_ERROR: &str = "PLUGIN_ERROR";
+
 /// The `options` of `settings_preset`: `{"environment": …, "dialect": …}`, both optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -7,10 +7,10 @@
 //! the result as it came instead of being parsed into a tree and written out again; an engine that
 //! acts only on the status reads `TaskResult<IgnoredAny>`, which skips both without building them.
 
-use serde::{ser::SerializeStruct, Deserialize, Deserializer, Serialize, Serializer};
+use serde::{ser::SerializeStruct, Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::{Report, TaskStatus};
+use crate::{present, Report, TaskStatus};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "Json: Deserialize<'de>"))]
@@ -187,11 +187,6 @@ pub struct Reconciliation {
     /// Why the outcome was unknown, when an attempt was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
-}
-
-/// A field that is present, even as `null`, is `Some`: serde alone reads `null` as `None`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 
 use std::io::Read;
 
+use plaid_idv_retry_interface::present;
 use serde::{de::IgnoredAny, Deserialize};
 use serde_json::{value::RawValue, Map, Value};
 use ureq::{http::Response, Body};
 
 use super::clock;
-use crate::arguments::present;
 
 /// What one call came to, from the request's point of view.
 #[derive(Debug)]

@@ -22,7 +22,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Plugin, PluginError, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use temporalio_common::error::ApplicationFailure;
@@ -31,11 +31,12 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError, ActivityInfo};
 
 use crate::{persisted::persisted, task::Task};
 
-/// Failure types, as the retry policy's `nonRetryableErrorTypes` names them.
-/// The task statuses' own names (a test holds them to `TaskStatus`).
-pub const FAILED: &str = "FAILED";
-pub const TERMINAL: &str = "FAILED_WITH_TERMINAL_ERROR";
-pub const PLUGIN_ERROR: &str = "PLUGIN_ERROR";
+/// Failure types, as the preset's `nonRetryableErrorTypes` names them: a failed task result's
+/// status name (`FAILED`, `FAILED_WITH_TERMINAL_ERROR`), and the interface's `PLUGIN_ERROR`.
+pub const FAILED: &str = TaskStatus::Failed.as_str();
+pub const TERMINAL: &str = TaskStatus::FailedWithTerminalError.as_str();
+/// A completed task's status, as `submit` reports it.
+pub const COMPLETED: &str = TaskStatus::Completed.as_str();
 
 /// Heartbeats go out at most this often while a call is in flight (the SDK throttles further).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
@@ -109,7 +110,7 @@ impl RetryActivity {
         })?;
         let outcome = outcome(answered, task.keep_plaid_body);
         let status = match &outcome {
-            Ok(_) => "COMPLETED".to_owned(),
+            Ok(_) => COMPLETED.to_owned(),
             Err(failure) => failure.type_name().unwrap_or(FAILED).to_owned(),
         };
         eprintln!(
@@ -196,12 +197,6 @@ mod tests {
             r.extend(extra.clone());
         }
         Ok(r.to_string())
-    }
-
-    #[test]
-    fn failure_types_are_the_status_names() {
-        assert_eq!(FAILED, TaskStatus::Failed.as_str());
-        assert_eq!(TERMINAL, TaskStatus::FailedWithTerminalError.as_str());
     }
 
     #[test]

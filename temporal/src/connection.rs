@@ -2,9 +2,10 @@
 //! names them. Plain (unencrypted) gRPC only to loopback: workflow histories hold task inputs and
 //! results, and an API key is a bearer credential.
 
-use std::{net::IpAddr, path::PathBuf, str::FromStr};
+use std::{path::PathBuf, str::FromStr};
 
 use clap::Args;
+use plaid_idv_retry_interface::is_loopback;
 use temporalio_client::{
     Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
 };
@@ -108,11 +109,6 @@ impl ServerArgs {
             .maybe_client_tls_options(client)
             .build())
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `pid@host`, as Temporal's SDKs name a worker in the history (`ActivityTaskStarted.identity`).

@@ -16,7 +16,7 @@ use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
 
 use crate::{
-    activity::{FAILED, TERMINAL},
+    activity::{COMPLETED, FAILED, TERMINAL},
     codec::PayloadKey,
     connection::ServerArgs,
     error::Error,
@@ -153,7 +153,7 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         let Some(joined) = running.join_next().await else { return Ok(()) };
         let (i, outcome) = joined.map_err(|e| Error::new(format!("waiting for a result: {e}")))?;
         let (status, result) = match outcome {
-            Ok(result) => (result["status"].as_str().unwrap_or("COMPLETED").to_owned(), result),
+            Ok(result) => (result["status"].as_str().unwrap_or(COMPLETED).to_owned(), result),
             Err(WorkflowGetResultError::Failed(failure)) => failed(&failure),
             Err(other) => ("UNFINISHED".to_owned(), json!({"reason": other.to_string()})),
         };
@@ -191,7 +191,7 @@ fn summarize(rows: &[Row], waited: bool) -> Value {
     });
     if waited {
         let attempts: u64 = rows.iter().filter_map(|r| r.result["output"]["attempt"].as_u64()).sum();
-        summary["completed"] = count(&status("COMPLETED")).into();
+        summary["completed"] = count(&status(COMPLETED)).into();
         summary["failed"] = count(&status(FAILED)).into();
         summary["terminal"] = count(&status(TERMINAL)).into();
         summary["unfinished"] = count(&status("UNFINISHED")).into();

@@ -149,11 +149,7 @@ fn settings(path: Option<&PathBuf>) -> Result<String, Error> {
         }
         None => Map::new(),
     };
-    for (key, var) in [("client_id", "PLAID_CLIENT_ID"), ("secret", "PLAID_SECRET")] {
-        if let Some(value) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
-            settings.entry(key).or_insert(value.into());
-        }
-    }
+    interface::credentials_from_env(&mut settings);
     if !settings.contains_key("client_id") || !settings.contains_key("secret") {
         return Err(Error::new(
             "no Plaid credentials: put client_id and secret in --settings, or set PLAID_CLIENT_ID and PLAID_SECRET",
