@@ -22,9 +22,9 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR};
+use plaid_idv_retry_interface::{Context, Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError, ActivityInfo};
@@ -81,12 +81,13 @@ impl RetryActivity {
         let in_flight = Progress::InFlight { attempt, since_ms };
         ctx.record_heartbeat(in_flight).await?;
 
-        let context = json!({
-            "attempt": attempt,
-            "deadline_ms": info.deadline.map(unix_ms),
-            "unknown_outcome_since_ms": unknown_since,
-        })
-        .to_string();
+        let context = Context {
+            attempt: Some(attempt.into()),
+            deadline_ms: info.deadline.map(unix_ms),
+            unknown_outcome_since_ms: unknown_since,
+            ..Context::default()
+        }
+        .to_json();
         let (plugin, settings, input) = (self.plugin, self.settings.clone(), task.input.to_string());
         // `execute` blocks (and never unwinds: the plugin catches its panics), so it runs on the
         // blocking pool while this task keeps the heartbeat going.
@@ -188,6 +189,8 @@ pub fn outcome(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn result(status: &str, extra: Value) -> Result<String, PluginError> {
