@@ -1,12 +1,11 @@
-//! The commands. Exit codes: 0 done (every input completed, for `submit --wait`), 1 some task
-//! failed retryably (attempts exhausted) or did not finish, 3 some task failed terminally or an
-//! input was not JSON, 2 usage, IO, plugin-load or Temporal connection error.
+//! The commands, and how each ends ([`Exit`]).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::{
+    exit::Exit,
     submit::{self, SubmitArgs},
     worker::{self, WorkerArgs},
 };
@@ -32,20 +31,20 @@ pub fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("plaid-idv-temporal: cannot start: {e}");
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Worker(args) => worker::run(args).await.map(|()| 0),
+            Command::Worker(args) => worker::run(args).await.map(|()| Exit::Success),
             Command::Submit(args) => submit::run(args).await,
         }
     });
     match outcome {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("plaid-idv-temporal: {e}");
-            ExitCode::from(2)
+            Exit::Error.into()
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     codec::PayloadKey,
     connection::ServerArgs,
     error::Error,
+    exit::Exit,
     task::Task,
     workflow::RetryWorkflow,
 };
@@ -57,8 +58,8 @@ struct Row {
     result: Value,
 }
 
-/// The exit code: 0 when every input completed (or, without `--wait`, was submitted).
-pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
+/// How the run ended: success when every input completed (or, without `--wait`, was submitted).
+pub async fn run(args: SubmitArgs) -> Result<Exit, Error> {
     let key = PayloadKey::from_env()?;
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| Error::new(format!("--inputs: cannot read {}: {e}", args.inputs.display())))?;
@@ -93,11 +94,11 @@ pub async fn run(args: SubmitArgs) -> Result<u8, Error> {
     }
     let count = |k: &str| summary[k].as_u64().unwrap_or(0);
     Ok(if count("invalid") + count("terminal") > 0 {
-        3
+        Exit::Terminal
     } else if count("failed") + count("unfinished") > 0 {
-        1
+        Exit::Incomplete
     } else {
-        0
+        Exit::Success
     })
 }
 
