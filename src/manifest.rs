@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::json;
 
-use plaid_idv_retry_interface::ABI_VERSION;
+use plaid_idv_retry_interface::abi_version;
 
 use crate::{
     endpoint::{DOCUMENTATION_URL, PLAID_VERSION, RETRY_PATH, TASK_ID},
@@ -22,7 +22,7 @@ pub fn json() -> &'static str {
         json!({
             "name": env!("CARGO_PKG_NAME"),
             "version": env!("CARGO_PKG_VERSION"),
-            "abi_version": ABI_VERSION,
+            "abi_version": abi_version(),
             "task": {
                 "id": TASK_ID,
                 "title": "Retry an Identity Verification",

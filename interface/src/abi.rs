@@ -8,8 +8,11 @@
 //! them through accessors that return `None` for an older plugin. abi_stable's checked loader
 //! refuses a plugin with *fewer* fields than the host's type ("too many fields", upstream #118), so
 //! a newer host must keep a frozen copy of each earlier `PluginModule` and retry the load with it
-//! (see `load`). A change to an existing field is a new major `ABI_VERSION` (and a new major
-//! version of this crate, which abi_stable also records in every layout).
+//! (see `load`). A change to an existing field is a new major version of this crate.
+//!
+//! The ABI's version is this crate's package version ([`abi_version`]): abi_stable records it in
+//! every type layout and in the root module's `VERSION_STRINGS`, and refuses a library whose
+//! version is not loosely compatible with the host's (another major).
 #![allow(non_camel_case_types)] // the derive generates `PluginModule_Prefix` and friends
 
 use std::fmt;
@@ -17,6 +20,7 @@ use std::fmt;
 use abi_stable::{
     declare_root_module_statics,
     library::RootModule,
+    package_version_strings,
     sabi_types::VersionStrings,
     std_types::{RResult, RStr, RString},
     StableAbi,
@@ -24,9 +28,11 @@ use abi_stable::{
 
 use crate::ErrorCode;
 
-/// Semver of the interface, not of the plugin: plugin releases keep it while the layout holds.
-/// Its major is this crate's major (a test holds them together).
-pub const ABI_VERSION: &str = "1.0.0";
+/// The semver of the interface, not of the plugin (plugin releases keep it while the layout
+/// holds): this crate's package version, as the root module declares it to abi_stable.
+pub fn abi_version() -> &'static str {
+    PluginModuleRef::VERSION_STRINGS.version.as_str()
+}
 
 /// A failure of the plugin itself (arguments the engine got wrong, a caught panic), as opposed
 /// to a failed task, which `execute` reports inside its task result.
@@ -85,7 +91,8 @@ impl RootModule for PluginModuleRef {
     declare_root_module_statics! {PluginModuleRef}
     const BASE_NAME: &'static str = "plaid_idv_retry";
     const NAME: &'static str = "plaid_idv_retry";
-    const VERSION_STRINGS: VersionStrings = VersionStrings::new(ABI_VERSION);
+    // The version abi_stable also records in every type layout: one fact, not a second constant.
+    const VERSION_STRINGS: VersionStrings = package_version_strings!();
 }
 
 #[cfg(test)]
@@ -93,8 +100,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_crate_major_is_the_abi_major() {
-        let major = |v: &str| v.split('.').next().map(str::to_owned);
-        assert_eq!(major(ABI_VERSION), major(env!("CARGO_PKG_VERSION")));
+    fn the_abi_version_is_this_packages_version() {
+        assert_eq!(abi_version(), env!("CARGO_PKG_VERSION"));
     }
 }

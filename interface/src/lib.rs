@@ -4,7 +4,7 @@
 //! crate alone and load the plugin's `.so` through it; the plugin implements it.
 //!
 //! The map of the crate:
-//! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, `ABI_VERSION`.
+//! - [`abi`]: the stable ABI on one screen: the root module, `PluginError`, [`abi_version`].
 //! - [`ErrorCode`]: the codes a `PluginError` carries.
 //! - `load`: the loader ([`load`], [`Plugin`], [`LoadError`]), behind [`elf`], its pre-check of
 //!   the file, and [`locate`], where every host looks for the plugin.
@@ -43,7 +43,7 @@ mod status;
 mod task_result;
 mod validation;
 
-pub use abi::{PluginError, PluginModule, PluginModuleRef, PluginResult, ABI_VERSION};
+pub use abi::{abi_version, PluginError, PluginModule, PluginModuleRef, PluginResult};
 pub use context::Context;
 pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
 pub use environment::Environment;
