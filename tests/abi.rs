@@ -1,12 +1,9 @@
 //! The stable ABI as an engine meets it: loading, calling from many threads, refusing what is not
 //! our plugin, growing compatibly, and never letting a panic cross the boundary.
 
-#[path = "fixtures/plugin-next/src/next_interface.rs"]
-mod next_interface;
-
 use std::{path::Path, process::Command, sync::Arc, thread};
 
-use abi_stable::library::{lib_header_from_path, AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
+use abi_stable::library::{AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
 use plaid_idv_retry_interface::{self as interface, abi_version, PluginModuleRef};
 use plaid_idv_test_support as common;
 use serde_json::Value;
@@ -90,15 +87,25 @@ fn a_newer_plugin_loads_in_this_host() {
     assert_eq!(json(&plugin.manifest().unwrap())["name"], "plugin-next");
 }
 
-/// A newer host (ABI 1.1) meets this ABI 1.0 plugin: abi_stable's checked loader refuses the
+/// A newer host (ABI 1.1, the `plugin-next` fixture's `host-next`, compiled as that release of
+/// the interface package) meets this ABI 1.0 plugin: abi_stable's checked loader refuses the
 /// larger type, so such a host retries with the frozen 1.0 layout it keeps, and that works.
 #[test]
 fn a_newer_host_loads_this_plugin_through_its_frozen_layout() {
-    let header = lib_header_from_path(&common::plugin_path()).unwrap();
-    let refused = header.init_root_module::<next_interface::PluginModuleRef>();
-    assert!(refused.is_err(), "abi_stable now accepts an older plugin: revisit the compatibility story");
-    let module = header.init_root_module::<PluginModuleRef>().expect("the frozen 1.0 layout loads it");
-    assert_eq!(json(&(module.manifest())().unwrap().into_string())["abi_version"], "1.0.0");
+    let host = common::fixture("plugin-next").with_file_name("host-next");
+    let out = Command::new(&host).arg(common::plugin_path()).output().expect("host-next runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The cause that makes the frozen layout necessary, not another (a package or version mismatch).
+    assert_eq!(
+        lines.first().copied(),
+        Some("1.1: refused: Error:too many fields"),
+        "abi_stable's answer to an older plugin changed: revisit the compatibility story: {stdout}"
+    );
+    let manifest = lines.get(1).and_then(|l| l.strip_prefix("1.0: loaded "));
+    let manifest = manifest.unwrap_or_else(|| panic!("the frozen 1.0 layout did not load it: {stdout}"));
+    assert_eq!(json(manifest)["abi_version"], abi_version());
 }
 
 #[test]
