@@ -64,9 +64,11 @@ fn describe(e: &LibraryError) -> String {
 }
 
 /// A loaded plugin: each function answers its JSON document as text, or the plugin's error.
+/// The root module stays private: a host calls the plugin through these methods only, so every
+/// call converts its arguments and its answer the one checked way.
 #[derive(Clone, Copy)]
 pub struct Plugin {
-    pub module: PluginModuleRef,
+    module: PluginModuleRef,
 }
 
 impl Plugin {
