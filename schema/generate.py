@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from generated import write_or_check
+from write_or_check import write_or_check
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "input.schema.json"

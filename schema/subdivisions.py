@@ -19,7 +19,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from generated import write_or_check
+from write_or_check import write_or_check
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "data" / "subdivisions.json"

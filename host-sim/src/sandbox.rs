@@ -6,12 +6,13 @@ use std::{
     io::{BufRead, BufReader, Read},
     net::SocketAddr,
     process::{Child, ChildStdout, Command, Output, Stdio},
+    time::Duration,
 };
 
 use clap::Args;
 use plaid_idv_simulator::{
-    start, FaultSet, Faults, SimulatorConfig, DEFAULT_CLIENT_ID, DEFAULT_RATE_LIMIT_PER_MINUTE,
-    DEFAULT_SECRET, PLAID_VERSION,
+    parse_duration, start, AutoComplete, FaultSet, Faults, Outcome, SimulatorConfig, DEFAULT_CLIENT_ID,
+    DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET, PLAID_VERSION,
 };
 
 use crate::{error::Failure, exit::Exit};
@@ -27,6 +28,9 @@ pub struct SandboxArgs {
     /// The secret to accept [default: sim-secret].
     #[arg(long, value_name = "SECRET")]
     pub secret: Option<String>,
+    /// Send Plaid's IDENTITY_VERIFICATION webhooks, signed, to this URL (http:// to this machine).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
     #[command(flatten)]
     pub behaviour: SimulatorArgs,
 }
@@ -43,6 +47,29 @@ pub struct SimulatorArgs {
     /// Apply --fault to the first N requests only.
     #[arg(long, value_name = "N", requires = "fault")]
     pub fault_first: Option<usize>,
+    /// An active session expires this long after it opens, e.g. 10m (Plaid's sessions do not
+    /// expire today: by default neither do the simulator's).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub expire_after: Option<Duration>,
+    /// Complete every session by itself, as the sandbox test user (success) or someone else
+    /// (failed) would, --auto-complete-after it opens; without it a session waits for its page or
+    /// the control route (POST /sim/sessions/{id}/complete).
+    #[arg(long, value_name = "OUTCOME", value_parser = ["success", "failed"])]
+    pub auto_complete: Option<String>,
+    /// How long after it opens --auto-complete completes a session.
+    #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "2s", requires = "auto_complete")]
+    pub auto_complete_after: Duration,
+}
+
+/// `250ms`, `2s`, `10m`… (the simulator's syntax, plus minutes).
+fn duration(text: &str) -> Result<Duration, String> {
+    let parsed = match text.strip_suffix('m') {
+        Some(minutes) if !text.ends_with("ms") => parse_duration(&format!("{}s", minutes.trim()))
+            .and_then(|d| d.checked_mul(60))
+            .filter(|d| d.as_secs() <= 86_400),
+        _ => parse_duration(text),
+    };
+    parsed.ok_or_else(|| format!("`{text}` is not a duration like 250ms, 2s or 10m (at most a day)"))
 }
 
 impl SimulatorArgs {
@@ -53,9 +80,13 @@ impl SimulatorArgs {
             (Some(set), None) => Faults::every(set.clone()),
             (None, _) => Faults::none(),
         };
+        let auto_complete = self.auto_complete.as_deref().and_then(|o| o.parse::<Outcome>().ok());
         SimulatorConfig {
             rate_limit_per_minute: self.rate_limit_per_minute,
             faults,
+            expire_after: self.expire_after,
+            auto_complete: auto_complete
+                .map(|outcome| AutoComplete { outcome, after: self.auto_complete_after }),
             ..SimulatorConfig::default()
         }
     }
@@ -75,15 +106,29 @@ pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
         addr: args.addr,
         client_id: args.client_id.clone().unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
         secret: args.secret.clone().unwrap_or_else(|| DEFAULT_SECRET.to_owned()),
+        webhook: args.webhook.clone(),
         ..args.behaviour.config()
     };
     let faults = config.faults.clone();
-    let sandbox = start(config.clone())?;
-    say!("listening on {}", sandbox.url());
+    let sim = start(config.clone())?;
+    say!("listening on {}", sim.url());
     say!("client_id: {}", config.client_id);
     // A secret given on the command line is the user's; the default is a published local one.
     say!("secret: {}", if args.secret.is_some() { "(as given)" } else { DEFAULT_SECRET });
     say!("Plaid-Version: {PLAID_VERSION}");
+    say!("webhooks: {}", config.webhook.as_deref().unwrap_or("none (--webhook URL sends them)"));
+    match config.expire_after {
+        Some(after) => say!("sessions expire: {} s after they open", after.as_secs_f64()),
+        None => say!("sessions expire: never (as Plaid's today)"),
+    }
+    match config.auto_complete {
+        Some(auto) => say!(
+            "sessions complete: by themselves, {} s after they open ({})",
+            auto.after.as_secs_f64(),
+            if auto.outcome == Outcome::Success { "success" } else { "failed" }
+        ),
+        None => say!("sessions complete: at their shareable_url, or POST /sim/sessions/{{id}}/complete"),
+    }
     // The banner's last line (LAST_BANNER_LINE): `ChildSimulator` reads up to it.
     match config.rate_limit_per_minute {
         0 => say!("rate limit: off"),
@@ -94,8 +139,8 @@ pub fn run(args: &SandboxArgs) -> Result<Exit, Failure> {
         let scope = b.fault_first.map_or("every request".to_owned(), |n| format!("the first {n} requests"));
         say!("faults: {} on {scope}", b.fault.clone().unwrap_or_default());
     }
-    if !sandbox.addr().ip().is_loopback() {
-        eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sandbox.addr());
+    if !sim.addr().ip().is_loopback() {
+        eprintln!("host-sim: warning: the simulator is reachable from other machines at {}", sim.addr());
     }
     loop {
         std::thread::park();
@@ -137,26 +182,28 @@ impl ChildSimulator {
             .map_err(|e| format!("cannot start host-sim sandbox: {e}"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout from host-sim sandbox")?);
         // Built first, so an early return below kills the child.
-        let mut sandbox = ChildSimulator { child, url: String::new(), banner: Vec::new(), stdout };
-        while !sandbox.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
+        let mut child_sim = ChildSimulator { child, url: String::new(), banner: Vec::new(), stdout };
+        while !child_sim.banner.last().is_some_and(|line| line.starts_with(LAST_BANNER_LINE)) {
             let mut line = String::new();
-            if !matches!(sandbox.stdout.read_line(&mut line), Ok(1..)) {
+            if !matches!(child_sim.stdout.read_line(&mut line), Ok(1..)) {
                 let mut stderr = String::new();
-                if let Some(mut pipe) = sandbox.child.stderr.take() {
+                if let Some(mut pipe) = child_sim.child.stderr.take() {
                     let _ = pipe.read_to_string(&mut stderr);
                 }
                 return Err(format!(
                     "host-sim sandbox ended before its banner: {:?} {stderr}",
-                    sandbox.banner
+                    child_sim.banner
                 ));
             }
-            sandbox.banner.push(line.trim_end().to_owned());
+            child_sim.banner.push(line.trim_end().to_owned());
         }
-        sandbox.url = sandbox.banner[0]
+        child_sim.url = child_sim.banner[0]
             .strip_prefix("listening on ")
-            .ok_or_else(|| format!("host-sim sandbox did not say where it listens: {:?}", sandbox.banner[0]))?
+            .ok_or_else(|| {
+                format!("host-sim sandbox did not say where it listens: {:?}", child_sim.banner[0])
+            })?
             .to_owned();
-        Ok(sandbox)
+        Ok(child_sim)
     }
 
     /// Stops the server and returns all it wrote: stdout (the banner too) and, if piped, stderr.

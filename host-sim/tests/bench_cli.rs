@@ -43,7 +43,7 @@ fn quick_json_run_prints_every_key() {
         .iter()
         .chain(&TIMES)
         .copied()
-        .chain(["overhead_ratio", "rss_growth_kib", "machine", "date"])
+        .chain(["overhead_ratio", "rss_growth_kib", "machine", "optimized", "date"])
         .collect();
     expected.sort_unstable();
     assert_eq!(keys, expected, "exactly the documented keys");
@@ -60,6 +60,9 @@ fn quick_json_run_prints_every_key() {
     assert!(report["rss_growth_kib"].is_i64(), "rss_growth_kib is whole KiB: {}", report["rss_growth_kib"]);
     assert!(report["machine"]["cores"].as_u64().is_some_and(|n| n >= 1));
     assert!(report["machine"]["cpu_model"].as_str().is_some_and(|m| !m.is_empty()));
+    // The tests run a debug build: the report says so, and so does a warning on stderr.
+    assert_eq!(report["optimized"], Value::Bool(false));
+    assert!(stderr.contains("cargo host-sim --release bench"), "{stderr}");
     let date = report["date"].as_str().expect("date is text");
     assert!(date.len() == 20 && date.starts_with("20") && date.ends_with('Z'), "UTC date: {date}");
 }

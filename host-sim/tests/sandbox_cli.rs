@@ -6,7 +6,7 @@ use std::{
 };
 
 use host_sim::ChildSimulator;
-use plaid_idv_test_support::http_agent;
+use plaid_idv_test_support::{http_agent, Reply, Server};
 
 const SECRET_CANARY: &str = "CANARY-cli-secret-51d0";
 
@@ -78,4 +78,39 @@ fn a_bad_fault_flag_is_a_usage_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown fault `explode`"));
+}
+
+/// `--webhook` and `--auto-complete`: a session opened on the command's simulator completes by
+/// itself, and its webhooks reach the receiver.
+#[test]
+fn sessions_complete_by_themselves_and_their_webhooks_arrive() {
+    let hooks = Server::start(|_| Reply::json(200, &serde_json::json!({})));
+    let webhook = format!("{}/hooks", hooks.url());
+    let server =
+        serve(&["--webhook", &webhook, "--auto-complete", "success", "--auto-complete-after", "0ms"]);
+    assert!(server.banner.contains(&format!("webhooks: {webhook}")), "{:?}", server.banner);
+    assert!(
+        server.banner.iter().any(|l| l.starts_with("sessions complete: by themselves")),
+        "{:?}",
+        server.banner
+    );
+    assert!(server.banner.contains(&"sessions expire: never (as Plaid's today)".to_owned()));
+    assert_eq!(post(&url(&server), "sim-client-id", "sim-secret"), 200);
+    let started = std::time::Instant::now();
+    let finished = || hooks.requests().iter().any(|w| w.json()["webhook_code"] == "STATUS_UPDATED");
+    while !finished() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(finished(), "{} webhooks, none for the end of the session", hooks.requests().len());
+    assert!(hooks.requests().iter().all(|w| w.header("plaid-verification").is_some()));
+}
+
+#[test]
+fn a_webhook_url_off_this_machine_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_host-sim"))
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--webhook", "http://example.com/hooks"])
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("webhook URL"), "{output:?}");
 }

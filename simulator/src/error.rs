@@ -11,8 +11,12 @@ pub enum Error {
     Listen { addr: SocketAddr, source: io::Error },
     /// A fault set that does not parse; the message names the item (see [`crate::faults`]).
     FaultSyntax(String),
-    /// An unknown name for a step or a status.
+    /// An unknown name for a step, a status or an outcome.
     UnknownName(String),
+    /// A webhook URL the simulator will not post to, or delivery that cannot start.
+    Webhook(String),
+    /// The webhook signing key could not be made, or a webhook not signed.
+    Signing(String),
 }
 
 impl fmt::Display for Error {
@@ -22,6 +26,7 @@ impl fmt::Display for Error {
             Error::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             Error::FaultSyntax(message) => f.write_str(message),
             Error::UnknownName(name) => write!(f, "unknown name `{name}`"),
+            Error::Webhook(message) | Error::Signing(message) => f.write_str(message),
         }
     }
 }
@@ -30,7 +35,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Runtime(e) | Error::Listen { source: e, .. } => Some(e),
-            Error::FaultSyntax(_) | Error::UnknownName(_) => None,
+            Error::FaultSyntax(_) | Error::UnknownName(_) | Error::Webhook(_) | Error::Signing(_) => None,
         }
     }
 }

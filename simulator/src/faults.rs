@@ -29,6 +29,15 @@
 //! | `truncate` | sends the headers and half the body, then closes the connection |
 //! | `oversize=BYTES` | pads the JSON body with trailing spaces to at least BYTES |
 //!
+//! On the webhooks the request causes (its retry opens a session, its completion ends one):
+//!
+//! | fault | effect |
+//! | --- | --- |
+//! | `drop_webhooks` | the request's moves happen, their webhooks are never sent (as when a receiver is down past Plaid's retries); as a server fault (`--fault drop_webhooks`), every webhook, also those of expiry and `--auto-complete` |
+//!
+//! Only `drop_webhooks` applies to the session page (`/verify/…`) and the control routes
+//! (`/sim/…`): they are not Plaid's API. The server's script (`--fault-first N`) counts every request.
+//!
 //! `DUR` is a number with `ms` or `s` (`250ms`, `2s`); a bare number is milliseconds. Sizes and
 //! rates are whole numbers of bytes.
 
@@ -47,6 +56,9 @@ use tokio::time::Sleep;
 
 use crate::Error;
 
+/// The per-request fault header.
+pub const FAULT_HEADER: &str = "x-sim-fault";
+
 /// How long `hang` holds a connection unless told otherwise.
 pub const HANG_DEFAULT: Duration = Duration::from_secs(60);
 
@@ -64,6 +76,7 @@ pub enum Fault {
     Truncate,
     Oversize(usize),
     RetryAfter(u32),
+    DropWebhooks,
 }
 
 /// Faults that apply to one request together.
@@ -111,6 +124,10 @@ impl Faults {
 impl FaultSet {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn contains(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Fault> {
@@ -168,6 +185,7 @@ impl FromStr for Fault {
                 None => HANG_DEFAULT,
             }),
             "truncate" => Fault::Truncate,
+            "drop_webhooks" => Fault::DropWebhooks,
             "retry_after" => {
                 Fault::RetryAfter(u32::try_from(number(need()?)?).map_err(|_| bad("the value is too large"))?)
             }
@@ -176,7 +194,12 @@ impl FromStr for Fault {
             }
             _ => return Err(Error::FaultSyntax(format!("unknown fault `{name}`"))),
         };
-        if value.is_some() && matches!(fault, Fault::Html502 | Fault::DropAfterRecord | Fault::Truncate) {
+        if value.is_some()
+            && matches!(
+                fault,
+                Fault::Html502 | Fault::DropAfterRecord | Fault::Truncate | Fault::DropWebhooks
+            )
+        {
             return Err(bad("takes no value"));
         }
         Ok(fault)
@@ -197,6 +220,7 @@ impl fmt::Display for Fault {
             Fault::Truncate => f.write_str("truncate"),
             Fault::Oversize(n) => write!(f, "oversize={n}"),
             Fault::RetryAfter(n) => write!(f, "retry_after={n}"),
+            Fault::DropWebhooks => f.write_str("drop_webhooks"),
         }
     }
 }
@@ -213,8 +237,9 @@ impl fmt::Display for FaultSet {
     }
 }
 
-/// `250ms`, `2s`, `1.5s` or a bare number of milliseconds.
-fn duration(text: &str) -> Option<Duration> {
+/// `250ms`, `2s`, `1.5s` or a bare number of milliseconds (at most a day); the syntax of every
+/// duration the simulator takes.
+pub fn duration(text: &str) -> Option<Duration> {
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else if let Some(s) = text.strip_suffix('s') {
@@ -394,10 +419,11 @@ mod tests {
     fn parses_and_prints_every_fault() {
         let set: FaultSet =
             "latency=200ms, status=503,status_after_record=500, html502, rate_limit_burst=3, \
-                             drop_after_record, slow_drip=64, hang, hang=2s, truncate, oversize=1048576, retry_after=3"
+                             drop_after_record, slow_drip=64, hang, hang=2s, truncate, oversize=1048576, retry_after=3, drop_webhooks"
                 .parse()
                 .unwrap();
-        assert_eq!(set.0.len(), 12);
+        assert_eq!(set.0.len(), 13);
+        assert_eq!(set.0[12], Fault::DropWebhooks);
         assert_eq!(set.0[11], Fault::RetryAfter(3));
         assert_eq!(set.0[0], Fault::Latency(Duration::from_millis(200)));
         assert_eq!(set.0[7], Fault::Hang(HANG_DEFAULT));

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use crate::{
     ids::rfc3339,
-    session::{KycMatch, Match, TEST_USER_DOB},
     state::{Attempt, Step, StepStatus, UserData},
+    test_user::{is_test_name, KycMatch, Match, TEST_USER_DOB},
 };
 
 /// The attempt as Plaid's API shows it, less the `request_id` of the response it goes in.
@@ -25,7 +25,7 @@ pub fn verification(attempt: &Attempt, base_url: &str) -> Value {
         "created_at": created_at,
         "completed_at": attempt.completed_at.map(rfc3339),
         "previous_attempt_id": attempt.previous_attempt_id,
-        "shareable_url": attempt.is_shareable.then(|| shareable_url(base_url, &attempt.id)),
+        "shareable_url": attempt.is_shareable.then(|| shareable_url(base_url, attempt)),
         "template": {"id": attempt.template_id, "version": 1},
         "user": user_data(user),
         "status": attempt.status.as_str(),
@@ -39,7 +39,7 @@ pub fn verification(attempt: &Attempt, base_url: &str) -> Value {
         "risk_check": ran(Step::RiskCheck).then(|| risk_check(status_of(Step::RiskCheck), user)),
         "verify_sms": ran(Step::VerifySms)
             .then(|| verify_sms(status_of(Step::VerifySms), user, &created_at)),
-        "watchlist_screening_id": attempt.screening_id,
+        "watchlist_screening_id": ran(Step::WatchlistScreening).then_some(&attempt.screening_id),
         "beacon_user_id": null,
         "user_id": null,
         "redacted_at": null,
@@ -66,11 +66,9 @@ fn user_data(user: &UserData) -> Value {
     })
 }
 
-fn shareable_url(base_url: &str, id: &str) -> String {
-    // A per-attempt key like Plaid's, derived from the id (FNV-1a): only a placeholder to click on.
-    let key =
-        id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    format!("{base_url}/verify/{id}?key={key:016x}")
+/// Plaid's shape (`https://flow.plaid.com/verify/idv_…?key=…`), served by the simulator's page.
+pub fn shareable_url(base_url: &str, attempt: &Attempt) -> String {
+    format!("{base_url}/verify/{}?key={}", attempt.id, attempt.link_key.as_str())
 }
 
 fn kyc_check(status: &str, user: &UserData) -> Value {
@@ -111,13 +109,8 @@ fn kyc_check(status: &str, user: &UserData) -> Value {
 }
 
 fn documentary_verification(status: &str, user: &UserData) -> Value {
-    let name_match = user.name.as_ref().map_or("no_data", |n| {
-        if crate::session::is_test_name(n) {
-            "match"
-        } else {
-            "no_match"
-        }
-    });
+    let name_match =
+        user.name.as_ref().map_or("no_data", |n| if is_test_name(n) { "match" } else { "no_match" });
     let dob_match = user.date_of_birth.as_deref().map_or("no_data", |d| {
         if d == TEST_USER_DOB {
             "match"

@@ -73,6 +73,16 @@ impl PlaidError {
         )
     }
 
+    /// `/webhook_verification_key/get` for a key id the simulator never used.
+    pub fn invalid_webhook_verification_key_id() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+            "invalid key_id provided",
+        )
+    }
+
     pub fn rate_limit() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -1,5 +1,6 @@
-//! One request's answer: the faults that refuse it first, Plaid's behaviour (`plaid`), then the
-//! faults on the way out, and the delivery (`faults::Delivery`: drips, truncation, drops).
+//! One request's answer: the faults that refuse it first, Plaid's behaviour (`route`), then the
+//! faults on the way out, and the delivery (`faults::Delivery`: drips, truncation, drops). The
+//! session page (`page`) and the control routes (`control`) are answered beside Plaid's API.
 
 use std::sync::{atomic::Ordering, Arc};
 
@@ -11,12 +12,16 @@ use axum::{
 };
 
 use crate::{
-    faults::{self, Delivery, Fault, FaultSet},
-    plaid,
+    control,
+    faults::{self, Delivery, Fault, FaultSet, FAULT_HEADER},
+    page,
+    plaid::Plaid,
     plaid_error::PlaidError,
-    server::Shared,
-    FAULT_HEADER, MAX_REQUEST_BODY,
+    route,
 };
+
+/// Larger bodies are refused with `INVALID_BODY` before they are parsed.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
 
 /// A finished response before delivery: status, content type, bytes.
 struct Reply {
@@ -55,15 +60,15 @@ fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-pub(crate) async fn handle(State(sim): State<Arc<Shared>>, request: Request) -> Response {
-    let n = sim.requests.fetch_add(1, Ordering::Relaxed);
-    let request_id = sim.ids.request_id();
+pub(crate) async fn handle(State(plaid): State<Arc<Plaid>>, request: Request) -> Response {
+    let n = plaid.requests.fetch_add(1, Ordering::Relaxed);
+    let request_id = plaid.ids.request_id();
     let (parts, body) = request.into_parts();
     // Read before any fault answers: a server that answers and closes with the request still
     // unread makes the kernel reset the connection, and the client may never see the answer.
     let body = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
 
-    let server_faults = sim.faults.for_request(n);
+    let server_faults = plaid.faults.for_request(n);
     let header_faults = match parts.headers.get(FAULT_HEADER).map(|v| v.to_str().map(str::parse::<FaultSet>))
     {
         None => None,
@@ -85,6 +90,28 @@ pub(crate) async fn handle(State(sim): State<Arc<Shared>>, request: Request) -> 
         }
         None => server_faults,
     };
+    let drop_webhooks = faults.contains(Fault::DropWebhooks);
+
+    // The session page and the control routes are not Plaid's API: no other fault applies.
+    let path = parts.uri.path();
+    if path == "/verify" || path.starts_with("/verify/") {
+        return page::handle(&plaid, &parts, body.ok().as_deref(), drop_webhooks);
+    }
+    if path.starts_with(control::PREFIX) {
+        let reply = match body {
+            Ok(bytes) => control::handle(&plaid, &parts, &bytes, drop_webhooks),
+            Err(_) => Err(PlaidError::invalid_body(format!(
+                "body could not be read: it must be at most {MAX_REQUEST_BODY} bytes"
+            ))),
+        };
+        return match reply {
+            Ok(mut value) => {
+                value["request_id"] = serde_json::Value::from(request_id.as_str());
+                Reply::json(StatusCode::OK, &value).into_response(Delivery::default())
+            }
+            Err(error) => Reply::error(&error, &request_id).into_response(Delivery::default()),
+        };
+    }
 
     // Faults that refuse the request before Plaid would have handled it.
     let mut burst = None;
@@ -120,7 +147,9 @@ pub(crate) async fn handle(State(sim): State<Arc<Shared>>, request: Request) -> 
                 &request_id,
             ),
             Ok(bytes) => {
-                match plaid::dispatch(&sim, &parts.method, parts.uri.path(), &parts.headers, &bytes, burst) {
+                let (method, headers) = (&parts.method, &parts.headers);
+                match route::dispatch(&plaid, method, parts.uri.path(), headers, &bytes, burst, drop_webhooks)
+                {
                     Ok(mut value) => {
                         value["request_id"] = serde_json::Value::from(request_id.as_str());
                         Reply::json(StatusCode::OK, &value)

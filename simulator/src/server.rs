@@ -1,5 +1,5 @@
 //! The server: [`start`] binds and spawns it on its own runtime, [`Simulator`] is the running one
-//! (and what tests ask it); `respond` answers each request.
+//! (and what tests ask it); `respond` answers each request, `plaid` is the state they share.
 
 use std::{
     net::SocketAddr,
@@ -11,16 +11,20 @@ use std::{
 };
 
 use axum::{serve::ListenerExt, Router};
+use ring::rand::SystemRandom;
 
 use crate::{
-    faults::Faults,
-    ids,
+    error::Error,
+    faults::{Fault, Faults},
+    ids::Ids,
     limit::RateLimit,
-    plaid::Origin,
+    plaid::{AutoComplete, Origin, Plaid},
+    plan,
     respond::handle,
-    session,
-    state::{self, Attempt, Ledger, Status, Step, StepStatus},
-    Error,
+    session::{Completion, Refused},
+    signing::Signer,
+    state::{Attempt, Ledger, Status, Step, StepStatus, UserData},
+    webhooks::Webhooks,
 };
 
 /// The credentials the simulator accepts unless told otherwise. Not secrets: a local default.
@@ -28,10 +32,6 @@ pub const DEFAULT_CLIENT_ID: &str = "sim-client-id";
 pub const DEFAULT_SECRET: &str = "sim-secret";
 /// Plaid's sandbox limit for `/identity_verification/*`, per client.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
-/// Larger bodies are refused with `INVALID_BODY` before they are parsed.
-pub const MAX_REQUEST_BODY: usize = 1 << 20;
-/// The per-request fault header (see [`faults`]).
-pub const FAULT_HEADER: &str = "x-sim-fault";
 
 /// How to start a simulator.
 #[derive(Clone)]
@@ -44,6 +44,13 @@ pub struct SimulatorConfig {
     pub rate_limit_per_minute: u32,
     /// Faults on every request, or on the first ones.
     pub faults: Faults,
+    /// Where the webhooks go (`http://` to a loopback address); none are sent without one.
+    pub webhook: Option<String>,
+    /// An `active` session expires this long after it opened. `None` (the default): sessions never
+    /// expire, as Plaid's documents say of Plaid's sessions today.
+    pub expire_after: Option<Duration>,
+    /// Every session is completed this long after it opens, as if a person did it.
+    pub auto_complete: Option<AutoComplete>,
 }
 
 // By hand, so the secret never reaches a log through `{:?}`.
@@ -55,6 +62,9 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("secret", &"<redacted>")
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("faults", &self.faults)
+            .field("webhook", &self.webhook)
+            .field("expire_after", &self.expire_after)
+            .field("auto_complete", &self.auto_complete)
             .finish()
     }
 }
@@ -67,25 +77,16 @@ impl Default for SimulatorConfig {
             secret: DEFAULT_SECRET.to_owned(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             faults: Faults::none(),
+            webhook: None,
+            expire_after: None,
+            auto_complete: None,
         }
     }
 }
 
-/// The state the request handlers share.
-pub(crate) struct Shared {
-    pub(crate) client_id: String,
-    pub(crate) secret: String,
-    pub(crate) base_url: String,
-    pub(crate) ledger: Ledger,
-    pub(crate) ids: ids::Ids,
-    pub(crate) limit: RateLimit,
-    pub(crate) faults: Faults,
-    pub(crate) requests: AtomicU64,
-}
-
 /// A running simulator. Dropping it stops it: its connections close, hanging ones included.
 pub struct Simulator {
-    sim: Arc<Shared>,
+    plaid: Arc<Plaid>,
     addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -99,36 +100,44 @@ pub fn start(config: SimulatorConfig) -> Result<Simulator, Error> {
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
+    let rng = SystemRandom::new();
+    let signer = Arc::new(Signer::generate(&rng)?);
+    let webhooks = Webhooks::start(config.webhook.as_deref(), signer.clone())?;
     let listen = |source| Error::Listen { addr: config.addr, source };
     let listener = runtime.block_on(tokio::net::TcpListener::bind(config.addr)).map_err(listen)?;
     let addr = listener.local_addr().map_err(listen)?;
-    let sim = Arc::new(Shared {
+    let plaid = Arc::new(Plaid {
         client_id: config.client_id,
         secret: config.secret,
         base_url: format!("http://{addr}"),
         ledger: Ledger::default(),
-        ids: ids::Ids::new(),
+        ids: Ids::new(),
         limit: RateLimit::new(config.rate_limit_per_minute),
         faults: config.faults,
         requests: AtomicU64::new(0),
+        rng,
+        signer,
+        webhooks,
+        expire_after: config.expire_after,
+        auto_complete: config.auto_complete,
     });
     // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK stall each small
     // response by up to 40 ms.
     let listener = listener.tap_io(|stream| {
         let _ = stream.set_nodelay(true);
     });
-    let app = Router::new().fallback(handle).with_state(sim.clone());
+    let app = Router::new().fallback(handle).with_state(plaid.clone());
     runtime.spawn(async move {
         // `serve` only returns on a listener error it cannot recover from; the runtime ends with the `Simulator`.
         let _ = axum::serve(listener, app).await;
     });
-    Ok(Simulator { sim, addr, runtime: Some(runtime) })
+    Ok(Simulator { plaid, addr, runtime: Some(runtime) })
 }
 
 impl Simulator {
     /// `http://127.0.0.1:PORT`, the base URL for a Plaid client.
     pub fn url(&self) -> String {
-        self.sim.base_url.clone()
+        self.plaid.base_url.clone()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -137,22 +146,22 @@ impl Simulator {
 
     /// Every attempt recorded so far.
     pub fn ledger(&self) -> &Ledger {
-        &self.sim.ledger
+        &self.plaid.ledger
     }
 
     /// How many sessions (each billed by Plaid) exist for a user and template.
     pub fn session_count(&self, client_user_id: &str, template_id: &str) -> usize {
-        self.sim.ledger.session_count(client_user_id, template_id)
+        self.plaid.ledger.session_count(client_user_id, template_id)
     }
 
     /// The attempts for a user and template, oldest first.
     pub fn attempts(&self, client_user_id: &str, template_id: &str) -> Vec<Arc<Attempt>> {
-        self.sim.ledger.attempts(client_user_id, template_id)
+        self.plaid.ledger.attempts(client_user_id, template_id)
     }
 
     /// How many HTTP requests arrived, whatever became of them.
     pub fn request_count(&self) -> u64 {
-        self.sim.requests.load(Ordering::Relaxed)
+        self.plaid.requests.load(Ordering::Relaxed)
     }
 
     /// Records an attempt as if a user had got that far, so there is something to retry; returns
@@ -167,7 +176,7 @@ impl Simulator {
         status: Status,
         at: Option<Step>,
     ) -> String {
-        let template = session::template_plan();
+        let template = plan::template_plan();
         let at = at.unwrap_or(match status {
             Status::Active => Step::AcceptTos,
             Status::Expired | Status::Canceled => Step::VerifySms,
@@ -185,24 +194,32 @@ impl Simulator {
         };
         let steps = Step::ALL.map(|step| match (step.index().cmp(&at.index()), template[step.index()]) {
             (std::cmp::Ordering::Equal, _) => here,
-            (_, session::Plan::NotApplicable) => StepStatus::NotApplicable,
+            (_, plan::Plan::NotApplicable) => StepStatus::NotApplicable,
             (std::cmp::Ordering::Less, _) => StepStatus::Success,
             (std::cmp::Ordering::Greater, _) => after,
         });
-        let recorded = self.sim.ledger.record_with(client_user_id, template_id, |latest| {
-            let origin =
-                Origin { client_user_id, template_id, previous: latest, strategy: None, is_shareable: true };
-            Ok::<_, std::convert::Infallible>(self.sim.attempt(
-                origin,
-                steps,
-                status,
-                state::UserData::default(),
-            ))
-        });
-        match recorded {
-            Ok(attempt) => attempt.id.clone(),
-            Err(never) => match never {},
-        }
+        self.plaid.ledger.transact(|tx| {
+            let latest = tx.latest(client_user_id, template_id);
+            let origin = Origin {
+                client_user_id,
+                template_id,
+                previous: latest.as_deref(),
+                strategy: None,
+                is_shareable: true,
+            };
+            tx.push(self.plaid.attempt(origin, steps, status, UserData::default())).id.clone()
+        })
+    }
+
+    /// Completes an `active` session as the control endpoint does (`POST /sim/sessions/{id}/complete`),
+    /// sending its webhooks; the session as it ended. `None` when no session has this id.
+    pub fn complete(&self, id: &str, completion: &Completion) -> Option<Result<Arc<Attempt>, Refused>> {
+        self.plaid.complete(id, completion, self.plaid.faults.every.contains(Fault::DropWebhooks))
+    }
+
+    /// Webhooks not sent so far: dropped by the `drop_webhooks` fault or by a full queue.
+    pub fn webhooks_dropped(&self) -> u64 {
+        self.plaid.webhooks.dropped()
     }
 }
 

@@ -1,8 +1,10 @@
 //! The ledger: every Identity Verification attempt the simulator created, per (`client_user_id`,
 //! `template_id`) in creation order, the way Plaid keeps a user's attempt history.
 //!
-//! Attempts never change once recorded (the simulated user finishes or stops at once), so they are
-//! shared as `Arc`s and rendered outside the lock.
+//! An attempt moves (the person completes steps, it expires, a retry cancels it): each move
+//! replaces it with its next version inside one `Ledger::transact`, so readers share `Arc`s and
+//! render them outside the lock, and each version is whole. Per attempt the ledger keeps what its
+//! moves need and no more: the step statuses, the data entered, a try count per step.
 
 use std::{
     collections::HashMap,
@@ -223,7 +225,24 @@ pub struct IdNumber {
     pub id_type: String,
 }
 
-/// How the simulated user's session went, step by step.
+/// The key in a session's `shareable_url`: whoever has it may act on the session's page. Random,
+/// never printed by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkKey(pub(crate) String);
+
+impl LinkKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkKey(***)")
+    }
+}
+
+/// One Identity Verification session, as it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub id: String,
@@ -240,8 +259,12 @@ pub struct Attempt {
     /// Indexed by `Step::index`.
     pub steps: [StepStatus; 7],
     pub user: UserData,
-    /// The `watchlist_screening_id`, when screening ran.
-    pub screening_id: Option<String>,
+    /// The `watchlist_screening_id`, shown once screening ran.
+    pub screening_id: String,
+    /// The key of its `shareable_url` (and page).
+    pub link_key: LinkKey,
+    /// Wrong tries so far at each step (Plaid allows three SMS codes and three documents).
+    pub tries: [u8; 7],
 }
 
 impl Attempt {
@@ -253,12 +276,20 @@ impl Attempt {
     pub fn failing_step(&self) -> Option<Step> {
         Step::ALL.into_iter().find(|s| !self.step(*s).is_settled())
     }
+
+    /// The step the person is on, while the session is `active`.
+    pub fn current_step(&self) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| self.step(*s) == StepStatus::Active)
+    }
 }
+
+type Key = (String, String);
 
 #[derive(Default)]
 struct Inner {
-    by_id: HashMap<String, Arc<Attempt>>,
-    by_user: HashMap<(String, String), Vec<Arc<Attempt>>>,
+    /// Where each attempt sits in its user's history.
+    by_id: HashMap<String, (Key, usize)>,
+    by_user: HashMap<Key, Vec<Arc<Attempt>>>,
 }
 
 /// Every attempt, shared by the request handlers and the embedding test.
@@ -267,33 +298,60 @@ pub struct Ledger {
     inner: Mutex<Inner>,
 }
 
+/// The ledger inside one `Ledger::transact`: what it reads and writes happens as one step.
+pub(crate) struct Tx<'a> {
+    inner: &'a mut Inner,
+}
+
+impl Tx<'_> {
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Attempt>> {
+        let (key, index) = self.inner.by_id.get(id)?;
+        self.inner.by_user.get(key)?.get(*index).cloned()
+    }
+
+    /// The newest attempt for a user and template.
+    pub(crate) fn latest(&self, client_user_id: &str, template_id: &str) -> Option<Arc<Attempt>> {
+        self.inner.by_user.get(&(client_user_id.to_owned(), template_id.to_owned()))?.last().cloned()
+    }
+
+    /// Records a new attempt, the newest of its user and template.
+    pub(crate) fn push(&mut self, attempt: Attempt) -> Arc<Attempt> {
+        let key = (attempt.client_user_id.clone(), attempt.template_id.clone());
+        let attempt = Arc::new(attempt);
+        let history = self.inner.by_user.entry(key.clone()).or_default();
+        self.inner.by_id.insert(attempt.id.clone(), (key, history.len()));
+        history.push(attempt.clone());
+        attempt
+    }
+
+    /// Replaces a recorded attempt (same id) with its next version.
+    pub(crate) fn replace(&mut self, attempt: Attempt) -> Arc<Attempt> {
+        let attempt = Arc::new(attempt);
+        if let Some((key, index)) = self.inner.by_id.get(&attempt.id) {
+            if let Some(slot) = self.inner.by_user.get_mut(key).and_then(|h| h.get_mut(*index)) {
+                *slot = attempt.clone();
+            }
+        }
+        attempt
+    }
+}
+
 impl Ledger {
-    // A handler that panicked mid-update cannot leave an attempt half-recorded (inserts are the last
-    // thing it does), so a poisoned lock is still consistent.
+    // A handler that panicked mid-update cannot leave an attempt half-recorded (an attempt is
+    // replaced whole, as the last thing), so a poisoned lock is still consistent.
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records an attempt built from the latest one for its user and template: `build` runs under
-    /// the lock, so two concurrent retries chain one after the other instead of both branching off
-    /// the same attempt.
-    pub(crate) fn record_with<E>(
-        &self,
-        client_user_id: &str,
-        template_id: &str,
-        build: impl FnOnce(Option<&Arc<Attempt>>) -> Result<Attempt, E>,
-    ) -> Result<Arc<Attempt>, E> {
+    /// Runs `f` under the lock: two concurrent retries chain one after the other instead of both
+    /// branching off the same attempt, and an attempt's moves (and their webhooks) keep one order.
+    pub(crate) fn transact<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> R) -> R {
         let mut inner = self.lock();
-        let key = (client_user_id.to_owned(), template_id.to_owned());
-        let latest = inner.by_user.get(&key).and_then(|v| v.last());
-        let attempt = Arc::new(build(latest)?);
-        inner.by_id.insert(attempt.id.clone(), attempt.clone());
-        inner.by_user.entry(key).or_default().push(attempt.clone());
-        Ok(attempt)
+        f(&mut Tx { inner: &mut inner })
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Attempt>> {
-        self.lock().by_id.get(id).cloned()
+        self.transact(|tx| tx.get(id))
     }
 
     /// The attempts for one user and template, oldest first.

@@ -9,9 +9,9 @@ use std::{
     time::Duration,
 };
 
-use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
+use plaid_idv_simulator::{Simulator, SimulatorConfig};
 
-use crate::{plugin_path, workspace_bin, workspace_root};
+use crate::{plugin_path, seeded_simulator, simulator_config, workspace_bin, workspace_root};
 
 pub const CLIENT_ID_CANARY: &str = "CANARY-console-client-7f3a";
 pub const SECRET_CANARY: &str = "CANARY-console-secret-91b2";
@@ -19,18 +19,14 @@ pub const SECRET_CANARY: &str = "CANARY-console-secret-91b2";
 /// A simulator that accepts only the canary credentials, never rate-limits a test, and holds the
 /// earlier attempt the example input's retry needs.
 pub fn canary_simulator() -> Simulator {
-    let sim = simulator::start(SimulatorConfig {
+    let input = example_input();
+    let field = |name: &str| input[name].as_str().expect("the example names its user and template");
+    let config = SimulatorConfig {
         client_id: CLIENT_ID_CANARY.into(),
         secret: SECRET_CANARY.into(),
-        rate_limit_per_minute: 0,
-        ..SimulatorConfig::default()
-    })
-    .expect("simulator starts");
-    let input = example_input();
-    let field =
-        |name: &str| input[name].as_str().expect("the example names its user and template").to_owned();
-    sim.seed_attempt(&field("client_user_id"), &field("template_id"), Status::Failed, None);
-    sim
+        ..simulator_config()
+    };
+    seeded_simulator(config, &[(field("client_user_id"), field("template_id"))])
 }
 
 /// A running `host-sim console`, killed when dropped (also when the test failed).

@@ -8,6 +8,8 @@
 //! - [`fuzz`]: the fuzzer's inputs and case counts.
 //! - `canary`: [`CANARY_SECRET`], [`CANARY_PERSONAL`], [`canary_input`], [`execute`], [`assert_no_canary`].
 //! - `server`: [`Server`], [`Reply`], [`Captured`], [`refused_url`].
+//! - `simulator`: [`seeded_simulator`] (a simulator holding the earlier attempts to retry),
+//!   [`simulator_config`].
 //! - `tool`: [`tool`], [`system_tool`] (plaid-python, ajv, the Temporal CLI, chromium, as
 //!   `tests/run-all` installs them: missing, the test fails), [`workspace_bin`].
 //! - [`console`]: `host-sim console` as a child process, and raw HTTP to it.
@@ -21,6 +23,7 @@ pub mod console;
 pub mod fuzz;
 mod plugin;
 mod server;
+mod simulator;
 pub mod temporal;
 mod tool;
 
@@ -36,6 +39,7 @@ pub use canary::*;
 pub use plaid_idv_simulator::rfc3339;
 pub use plugin::*;
 pub use server::*;
+pub use simulator::*;
 pub use tool::*;
 
 /// The workspace's root directory, where `schema/` and `tests/` are.

@@ -15,7 +15,7 @@ use std::{
 
 use serde_json::{json, Value};
 
-use crate::{tool, workspace_bin};
+use crate::{seeded_simulator, simulator_config, tool, workspace_bin};
 
 pub use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 
@@ -236,13 +236,7 @@ impl Drop for Worker {
 
 /// A simulator without a rate limit (the tests set the pace), knowing these credentials.
 pub fn simulator(secret: &str, faults: simulator::Faults) -> Simulator {
-    simulator::start(SimulatorConfig {
-        secret: secret.to_owned(),
-        rate_limit_per_minute: 0,
-        faults,
-        ..SimulatorConfig::default()
-    })
-    .expect("the simulator starts")
+    seeded_simulator(SimulatorConfig { secret: secret.to_owned(), faults, ..simulator_config() }, &[])
 }
 
 /// The worker's settings file: the simulator's URL and credentials.

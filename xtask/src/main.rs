@@ -1,5 +1,8 @@
-//! `cargo host-sim ARGS` (and `cargo temporal ARGS`): one release build of the plugin's `.so` and of
-//! the host, then the host run with ARGS, its exit code passed on.
+//! `cargo host-sim [--release] ARGS` (and `cargo temporal [--release] ARGS`): one build of the
+//! plugin's `.so` and of the host, then the host run with ARGS, its exit code passed on. Without
+//! `--release` the build uses the `quick` profile (unoptimised, no debug information: about half
+//! the compile time, which is what a first Test request waits for); `--release` is for measuring
+//! and shipping.
 //!
 //! A host loads the plugin through its stable ABI and never links it, so cargo has no reason to
 //! build the plugin when it builds the host; naming both packages in one `cargo build` builds each
@@ -16,6 +19,8 @@ use std::{
 const PLUGIN_PACKAGE: &str = "plaid-idv-retry";
 /// The hosts this task runs, each a package whose binary has the package's name.
 const HOSTS: [&str; 2] = ["host-sim", "plaid-idv-temporal"];
+/// The workspace's profile for trying things out (Cargo.toml): compiled fast, not optimised.
+const QUICK_PROFILE: &str = "quick";
 /// What `cargo` answers for a command that could not run (the hosts use 2 the same way).
 const CANNOT_RUN: u8 = 2;
 
@@ -23,12 +28,14 @@ fn main() -> ExitCode {
     let mut args = env::args_os().skip(1);
     let host = args.next().and_then(|a| a.into_string().ok());
     let Some(host) = host.filter(|h| HOSTS.contains(&h.as_str())) else {
-        eprintln!("usage: cargo run -p xtask -- <{}> [ARGS]", HOSTS.join("|"));
+        eprintln!("usage: cargo run -p xtask -- <{}> [--release] [ARGS]", HOSTS.join("|"));
         return ExitCode::from(CANNOT_RUN);
     };
+    let mut args = args.peekable();
+    let profile = if args.next_if(|a| a == "--release").is_some() { "release" } else { QUICK_PROFILE };
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let built = Command::new(&cargo)
-        .args(["build", "--release", "--package", PLUGIN_PACKAGE, "--package", &host])
+        .args(["build", "--profile", profile, "--package", PLUGIN_PACKAGE, "--package", &host])
         .current_dir(workspace_root())
         .status();
     match built {
@@ -39,7 +46,8 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_RUN);
         }
     }
-    let exe = target_dir().join("release").join(&host);
+    // Cargo names a profile's directory after it (only `dev` would differ: `debug`).
+    let exe = target_dir().join(profile).join(&host);
     match Command::new(&exe).args(args).status() {
         // A host killed by a signal has no code: report it as a failure to run.
         Ok(status) => ExitCode::from(status.code().map_or(CANNOT_RUN, |c| c as u8)),

@@ -95,6 +95,10 @@ impl Plan {
     }
 }
 
+/// Whether this host-sim was built optimised (release) rather than for debugging or a quick try:
+/// the `dev` and `quick` profiles keep debug assertions on, `release` turns them off.
+const OPTIMIZED: bool = !cfg!(debug_assertions);
+
 /// Raw clients tried for the simulator's ceiling; the best is reported.
 const SERVER_THREADS: [usize; 2] = [2, 8];
 /// Each throughput phase is measured in this many slices, taking turns with the others.
@@ -118,6 +122,9 @@ pub fn run(plugin_flag: Option<&Path>, args: &BenchArgs) -> Result<Exit, Failure
         return Ok(Exit::Success);
     }
     let plan = Plan::of(args)?;
+    if !OPTIMIZED {
+        step("warning: this host-sim is not optimised (and `cargo host-sim` builds the plugin beside it the same way): its figures are not the release build's; run `cargo host-sim --release bench`");
+    }
     let report = measure_all(&path, &plan).map_err(Failure::error)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
@@ -197,6 +204,7 @@ fn measure_all(path: &Path, plan: &Plan) -> Result<Value, String> {
     if let Value::Object(keys) = &mut report {
         keys.extend(limit);
         keys.insert("machine".into(), machine::describe());
+        keys.insert("optimized".into(), OPTIMIZED.into());
         keys.insert("date".into(), machine::utc_now().into());
     }
     Ok(report)

@@ -1,11 +1,11 @@
 //! The simulator's own throughput ceiling on loopback, so a benchmark of the plugin can tell
 //! whether the simulator is what limits it. Not part of the suite (it only measures); run with
-//! `cargo test --release -p plaid-idv-simulator --test sandbox_bench -- --ignored --nocapture`.
+//! `cargo test --release -p plaid-idv-simulator --test throughput -- --ignored --nocapture`.
 
 use std::time::{Duration, Instant};
 
-use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status};
-use plaid_idv_test_support::http_agent;
+use plaid_idv_simulator::{self as simulator, Status};
+use plaid_idv_test_support::{http_agent, seeded_simulator, simulator_config};
 
 /// Runs `per_thread` requests on each of `threads` keep-alive clients; returns (requests/s, p50, p99).
 fn measure(
@@ -41,10 +41,9 @@ fn measure(
 #[test]
 #[ignore = "a measurement, not a check: run it on purpose"]
 fn throughput() {
-    let sb =
-        simulator::start(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() }).unwrap();
-    let seeded = sb.seed_attempt("bench", "idvtmp_bench", Status::Failed, None);
-    let url = sb.url();
+    let sim = seeded_simulator(simulator_config(), &[]);
+    let seeded = sim.seed_attempt("bench", "idvtmp_bench", Status::Failed, None);
+    let url = sim.url();
     let post = |agent: &ureq::Agent, path: &str, body: String| {
         agent
             .post(format!("{url}/identity_verification/{path}"))
@@ -67,7 +66,7 @@ fn throughput() {
         let (rps, p50, p99) = measure(threads, 2000 / threads.min(4), |agent, i| {
             // One user per request keeps the ledger's per-user history short, like 1,000 inputs of `run`.
             let user = format!("bench-{threads}-{i}");
-            sb.seed_attempt(&user, "idvtmp_bench", Status::Failed, None);
+            sim.seed_attempt(&user, "idvtmp_bench", Status::Failed, None);
             post(
                 agent,
                 "retry",

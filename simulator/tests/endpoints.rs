@@ -11,19 +11,19 @@ use std::{
 use plaid_idv_simulator::{
     self as simulator, FaultSet, Faults, Simulator, SimulatorConfig, Status, Step, Strategy,
 };
-use plaid_idv_test_support::http_agent;
+use plaid_idv_test_support::{http_agent, seeded_simulator, simulator_config};
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "idvtmp_test";
 const SECRET_CANARY: &str = "CANARY-secret-7f3a";
 const PII_CANARY: &str = "CANARY-pii-9b1c";
 
-fn sandbox_with(config: SimulatorConfig) -> Simulator {
-    simulator::start(config).expect("the simulator starts")
+fn sim_with(config: SimulatorConfig) -> Simulator {
+    seeded_simulator(config, &[])
 }
 
-fn sandbox() -> Simulator {
-    sandbox_with(SimulatorConfig { rate_limit_per_minute: 0, ..SimulatorConfig::default() })
+fn new_sim() -> Simulator {
+    sim_with(simulator_config())
 }
 
 #[derive(Debug)]
@@ -52,9 +52,14 @@ impl Answer {
 }
 
 /// Sends a raw body with the given headers (the default credentials unless `headers` has some).
-fn send_raw(sb: &Simulator, path: &str, headers: &[(&str, &str)], body: &str) -> Result<Answer, ureq::Error> {
+fn send_raw(
+    sim: &Simulator,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Answer, ureq::Error> {
     let started = Instant::now();
-    let mut request = http_agent(Duration::from_secs(10)).post(format!("{}{path}", sb.url()));
+    let mut request = http_agent(Duration::from_secs(10)).post(format!("{}{path}", sim.url()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -73,13 +78,13 @@ const AUTH: [(&str, &str); 4] = [
     ("Plaid-Version", "2020-09-14"),
 ];
 
-fn call(sb: &Simulator, endpoint: &str, body: Value) -> Answer {
-    call_with(sb, endpoint, body, &[])
+fn call(sim: &Simulator, endpoint: &str, body: Value) -> Answer {
+    call_with(sim, endpoint, body, &[])
 }
 
-fn call_with(sb: &Simulator, endpoint: &str, body: Value, extra: &[(&str, &str)]) -> Answer {
+fn call_with(sim: &Simulator, endpoint: &str, body: Value, extra: &[(&str, &str)]) -> Answer {
     let headers: Vec<_> = AUTH.iter().chain(extra).copied().collect();
-    send_raw(sb, &format!("/identity_verification/{endpoint}"), &headers, &body.to_string())
+    send_raw(sim, &format!("/identity_verification/{endpoint}"), &headers, &body.to_string())
         .expect("an HTTP answer")
 }
 
@@ -105,6 +110,14 @@ fn retry_as_leslie(strategy: &str) -> Value {
     body
 }
 
+/// Completes a session as a person would, through the control route.
+fn complete(sim: &Simulator, id: &Value, body: Value) -> Value {
+    let path = format!("/sim/sessions/{}/complete", id.as_str().unwrap());
+    let answer = send_raw(sim, &path, &AUTH, &body.to_string()).expect("an HTTP answer");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()
+}
+
 fn steps(body: &Value) -> Vec<(String, String)> {
     body["steps"]
         .as_object()
@@ -122,22 +135,22 @@ fn step(body: &Value, name: &str) -> String {
 
 #[test]
 fn credentials_in_headers_of_any_case_or_in_the_body() {
-    let sb = sandbox();
-    let seeded = sb.seed_attempt("u", TEMPLATE, Status::Success, None);
+    let sim = new_sim();
+    let seeded = sim.seed_attempt("u", TEMPLATE, Status::Success, None);
     let get = json!({"identity_verification_id": seeded});
     let lower = [
         ("content-type", "application/json"),
         ("plaid-client-id", simulator::DEFAULT_CLIENT_ID),
         ("pLaId-SeCrEt", simulator::DEFAULT_SECRET),
     ];
-    let answer = send_raw(&sb, "/identity_verification/get", &lower, &get.to_string()).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/get", &lower, &get.to_string()).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["id"], seeded);
 
     let in_body =
         json!({"identity_verification_id": seeded, "client_id": "sim-client-id", "secret": "sim-secret"});
     let answer = send_raw(
-        &sb,
+        &sim,
         "/identity_verification/get",
         &[("Content-Type", "application/json")],
         &in_body.to_string(),
@@ -149,7 +162,7 @@ fn credentials_in_headers_of_any_case_or_in_the_body() {
 
 #[test]
 fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
-    let sb = sandbox();
+    let sim = new_sim();
     let body = retry("u", "reset").to_string();
     let cases: [&[(&str, &str)]; 4] = [
         &[("Content-Type", "application/json")],
@@ -166,14 +179,14 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
         ],
     ];
     for headers in cases {
-        let answer = send_raw(&sb, "/identity_verification/retry", headers, &body).unwrap();
+        let answer = send_raw(&sim, "/identity_verification/retry", headers, &body).unwrap();
         assert_eq!(answer.error_code(), (400, "INVALID_INPUT".into(), "INVALID_API_KEYS".into()));
         assert!(!answer.text.contains(SECRET_CANARY));
     }
     let in_body = json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset",
         "client_id": "sim-client-id", "secret": SECRET_CANARY});
     let answer = send_raw(
-        &sb,
+        &sim,
         "/identity_verification/retry",
         &[("Content-Type", "application/json")],
         &in_body.to_string(),
@@ -182,11 +195,10 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
     assert_eq!(answer.error_code().2, "INVALID_API_KEYS");
     assert!(!answer.text.contains(SECRET_CANARY));
 
-    let custom = sandbox_with(SimulatorConfig {
+    let custom = sim_with(SimulatorConfig {
         client_id: "mine".into(),
         secret: SECRET_CANARY.into(),
-        rate_limit_per_minute: 0,
-        ..SimulatorConfig::default()
+        ..simulator_config()
     });
     let answer = call(&custom, "retry", retry("u", "reset"));
     assert_eq!(
@@ -210,10 +222,10 @@ fn missing_or_wrong_credentials_are_invalid_api_keys_and_never_echoed() {
 
 #[test]
 fn plaid_version_is_checked() {
-    let sb = sandbox();
+    let sim = new_sim();
     let body = retry("u", "reset");
     let no_version: Vec<_> = AUTH.iter().filter(|(n, _)| *n != "Plaid-Version").copied().collect();
-    let answer = send_raw(&sb, "/identity_verification/retry", &no_version, &body.to_string()).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/retry", &no_version, &body.to_string()).unwrap();
     assert_eq!(
         answer.error_code().2,
         "INVALID_FIELD",
@@ -221,17 +233,17 @@ fn plaid_version_is_checked() {
     );
     let mut old = no_version.clone();
     old.push(("Plaid-Version", "2019-05-29"));
-    let answer = send_raw(&sb, "/identity_verification/retry", &old, &body.to_string()).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/retry", &old, &body.to_string()).unwrap();
     assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INCOMPATIBLE_API_VERSION".into()));
     let mut bogus = no_version;
     bogus.push(("plaid-version", "yesterday"));
-    let answer = send_raw(&sb, "/identity_verification/retry", &bogus, &body.to_string()).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/retry", &bogus, &body.to_string()).unwrap();
     assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_HEADERS".into()));
 }
 
 #[test]
 fn bodies_that_are_not_json_objects_are_invalid_body() {
-    let sb = sandbox();
+    let sim = new_sim();
     for (content_type, body) in [
         ("application/json", "{\"client_user_id\": "),
         ("application/json", "[1, 2]"),
@@ -240,7 +252,7 @@ fn bodies_that_are_not_json_objects_are_invalid_body() {
         ("application/x-www-form-urlencoded", "client_user_id=u"),
     ] {
         let headers = [("Content-Type", content_type), AUTH[1], AUTH[2]];
-        let answer = send_raw(&sb, "/identity_verification/retry", &headers, body).unwrap();
+        let answer = send_raw(&sim, "/identity_verification/retry", &headers, body).unwrap();
         assert_eq!(
             answer.error_code(),
             (400, "INVALID_REQUEST".into(), "INVALID_BODY".into()),
@@ -248,14 +260,14 @@ fn bodies_that_are_not_json_objects_are_invalid_body() {
         );
     }
     let huge = format!("{{\"client_user_id\": \"{}\"}}", "x".repeat(simulator::MAX_REQUEST_BODY));
-    let answer = send_raw(&sb, "/identity_verification/retry", &AUTH, &huge).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/retry", &AUTH, &huge).unwrap();
     assert_eq!(answer.error_code().2, "INVALID_BODY");
 }
 
 #[test]
 fn missing_unknown_and_invalid_fields_are_named() {
-    let sb = sandbox();
-    let answer = call(&sb, "retry", json!({"template_id": TEMPLATE}));
+    let sim = new_sim();
+    let answer = call(&sim, "retry", json!({"template_id": TEMPLATE}));
     assert_eq!(answer.error_code().2, "MISSING_FIELDS");
     let message = answer.json()["error_message"].as_str().unwrap().to_owned();
     assert!(
@@ -266,7 +278,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
     );
 
     let answer = call(
-        &sb,
+        &sim,
         "retry",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "colour": 1}),
     );
@@ -276,7 +288,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
     let mut user = leslie();
     user["nickname"] = json!("Les");
     let answer = call(
-        &sb,
+        &sim,
         "retry",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}),
     );
@@ -292,7 +304,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
         ),
         (json!({"client_user_id": "  ", "template_id": TEMPLATE, "strategy": "reset"}), "client_user_id"),
     ] {
-        let answer = call(&sb, "retry", body);
+        let answer = call(&sim, "retry", body);
         assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_FIELD".into()));
         assert!(answer.json()["error_message"].as_str().unwrap().contains(field), "{}", answer.text);
     }
@@ -300,8 +312,7 @@ fn missing_unknown_and_invalid_fields_are_named() {
 
 #[test]
 fn personal_data_is_never_echoed_in_errors() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     for (pointer, value) in [
         ("/date_of_birth", json!(PII_CANARY)),
         ("/phone_number", json!(PII_CANARY)),
@@ -313,7 +324,7 @@ fn personal_data_is_never_echoed_in_errors() {
         let mut user = leslie();
         *user.pointer_mut(pointer).unwrap() = value;
         let answer = call(
-            &sb,
+            &sim,
             "retry",
             json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "user": user}),
         );
@@ -322,25 +333,24 @@ fn personal_data_is_never_echoed_in_errors() {
         let field = pointer.rsplit('/').next().unwrap();
         assert!(answer.text.contains(field), "{pointer}: the error names the field: {}", answer.text);
     }
-    assert_eq!(sb.session_count("u", TEMPLATE), 1, "refused requests create no session");
+    assert_eq!(sim.session_count("u", TEMPLATE), 1, "refused requests create no session");
 }
 
 #[test]
 fn any_json_spacing_and_key_order() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let body = "\n{ \"strategy\" :\"reset\" ,\r\n\t\"template_id\":  \"idvtmp_test\",\"client_user_id\"\n:\"u\"   }\n";
-    let answer = send_raw(&sb, "/identity_verification/retry", &AUTH, body).unwrap();
+    let answer = send_raw(&sim, "/identity_verification/retry", &AUTH, body).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
 }
 
 #[test]
 fn unknown_paths_and_methods_are_not_found() {
-    let sb = sandbox();
-    let answer = send_raw(&sb, "/identity_verification/delete", &AUTH, "{}").unwrap();
+    let sim = new_sim();
+    let answer = send_raw(&sim, "/identity_verification/delete", &AUTH, "{}").unwrap();
     assert_eq!(answer.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
     let mut response = http_agent(Duration::from_secs(5))
-        .get(format!("{}/identity_verification/retry", sb.url()))
+        .get(format!("{}/identity_verification/retry", sim.url()))
         .call()
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
@@ -351,38 +361,44 @@ fn unknown_paths_and_methods_are_not_found() {
 // ---------------------------------------------------------------- create, get, list
 
 #[test]
-fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
-    let sb = sandbox();
+fn create_opens_an_active_session_the_sandbox_user_completes_and_refuses_a_second_create() {
+    let sim = new_sim();
     let answer = call(
-        &sb,
+        &sim,
         "create",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": leslie()}),
     );
     assert_eq!(answer.status, 200, "{}", answer.text);
     let created = answer.json();
-    assert_eq!(created["status"], "success");
-    assert!(created["previous_attempt_id"].is_null());
-    assert_eq!(created["kyc_check"]["status"], "success");
-    assert_eq!(created["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
-    assert_eq!(created["risk_check"]["email"]["name"], "no_data");
-    assert!(created["shareable_url"].as_str().unwrap().starts_with(&sb.url()));
-    assert!(created["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
-    assert!(created["completed_at"].is_string());
+    assert_eq!(created["status"], "active", "the person completes it later, at the shareable_url");
+    assert_eq!(step(&created, "accept_tos"), "active");
+    assert!(created["previous_attempt_id"].is_null() && created["completed_at"].is_null());
+    assert!(created["kyc_check"].is_null() && created["watchlist_screening_id"].is_null());
+    assert_eq!(created["user"]["name"]["family_name"], "Knope", "the data given is the session's");
+    assert!(created["shareable_url"].as_str().unwrap().starts_with(&sim.url()));
+
+    let done = complete(&sim, &created["id"], json!({"user": leslie()}));
+    assert_eq!(done["status"], "success");
+    assert_eq!(done["kyc_check"]["status"], "success");
+    assert_eq!(done["kyc_check"]["id_number"]["ssa_verification"]["match"], "match");
+    assert_eq!(done["risk_check"]["email"]["name"], "no_data");
+    assert!(done["watchlist_screening_id"].as_str().unwrap().starts_with("scr_"));
+    assert!(done["completed_at"].is_string());
 
     let again =
-        call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
+        call(&sim, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true}));
     assert_eq!(again.error_code().2, "INVALID_FIELD");
     let idempotent = call(
-        &sb,
+        &sim,
         "create",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "is_idempotent": true}),
     );
     assert_eq!(idempotent.json()["id"], created["id"]);
     assert_ne!(idempotent.json()["request_id"], created["request_id"]);
-    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+    assert_eq!(sim.session_count("u", TEMPLATE), 1);
 
     let consent = call(
-        &sb,
+        &sim,
         "create",
         json!({"client_user_id": "v", "template_id": TEMPLATE, "is_shareable": false, "gave_consent": true}),
     );
@@ -396,15 +412,17 @@ fn create_runs_the_sandbox_user_through_and_refuses_a_second_create() {
 
 #[test]
 fn other_user_data_fails_kyc_check() {
-    let sb = sandbox();
+    let sim = new_sim();
     let mut user = leslie();
     user["date_of_birth"] = json!("1975-01-19");
     let answer = call(
-        &sb,
+        &sim,
         "create",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": true, "user": user}),
     );
-    let body = answer.json();
+    let created = answer.json();
+    assert_eq!(created["status"], "active");
+    let body = complete(&sim, &created["id"], json!({"user": user}));
     assert_eq!(body["status"], "failed");
     assert_eq!(step(&body, "kyc_check"), "failed");
     assert_eq!(step(&body, "watchlist_screening"), "waiting_for_prerequisite");
@@ -415,19 +433,19 @@ fn other_user_data_fails_kyc_check() {
 
 #[test]
 fn get_and_list_with_pages() {
-    let sb = sandbox();
-    let first = sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = new_sim();
+    let first = sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let mut ids = vec![first];
     for _ in 0..simulator::LIST_PAGE + 1 {
-        ids.push(call(&sb, "retry", retry("u", "reset")).json()["id"].as_str().unwrap().to_owned());
+        ids.push(call(&sim, "retry", retry("u", "reset")).json()["id"].as_str().unwrap().to_owned());
     }
-    let got = call(&sb, "get", json!({"identity_verification_id": ids[3]})).json();
+    let got = call(&sim, "get", json!({"identity_verification_id": ids[3]})).json();
     assert_eq!(got["id"], ids[3]);
     assert_eq!(got["previous_attempt_id"], ids[2]);
-    let missing = call(&sb, "get", json!({"identity_verification_id": "idv_nope"}));
+    let missing = call(&sim, "get", json!({"identity_verification_id": "idv_nope"}));
     assert_eq!(missing.error_code(), (404, "INVALID_REQUEST".into(), "NOT_FOUND".into()));
 
-    let page = call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE})).json();
+    let page = call(&sim, "list", json!({"client_user_id": "u", "template_id": TEMPLATE})).json();
     let mut listed: Vec<String> = page["identity_verifications"]
         .as_array()
         .unwrap()
@@ -437,7 +455,7 @@ fn get_and_list_with_pages() {
     assert_eq!(listed.len(), simulator::LIST_PAGE);
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     let page =
-        call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": cursor})).json();
+        call(&sim, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": cursor})).json();
     listed.extend(
         page["identity_verifications"]
             .as_array()
@@ -447,10 +465,10 @@ fn get_and_list_with_pages() {
     );
     assert!(page["next_cursor"].is_null());
     assert_eq!(listed, ids);
-    let other = call(&sb, "list", json!({"client_user_id": "someone-else", "template_id": TEMPLATE})).json();
+    let other = call(&sim, "list", json!({"client_user_id": "someone-else", "template_id": TEMPLATE})).json();
     assert_eq!(other["identity_verifications"], json!([]));
     let bad =
-        call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": "nonsense"}));
+        call(&sim, "list", json!({"client_user_id": "u", "template_id": TEMPLATE, "cursor": "nonsense"}));
     assert_eq!(bad.error_code().2, "INVALID_FIELD");
 }
 
@@ -458,20 +476,20 @@ fn get_and_list_with_pages() {
 
 #[test]
 fn retry_needs_a_prior_attempt() {
-    let sb = sandbox();
-    let answer = call(&sb, "retry", retry("nobody", "reset"));
+    let sim = new_sim();
+    let answer = call(&sim, "retry", retry("nobody", "reset"));
     assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_FIELD".into()));
-    sb.seed_attempt("nobody", "idvtmp_other", Status::Failed, None);
-    let answer = call(&sb, "retry", retry("nobody", "reset"));
+    sim.seed_attempt("nobody", "idvtmp_other", Status::Failed, None);
+    let answer = call(&sim, "retry", retry("nobody", "reset"));
     assert_eq!(answer.error_code().2, "INVALID_FIELD", "attempts are per template");
-    assert_eq!(sb.session_count("nobody", TEMPLATE), 0);
+    assert_eq!(sim.session_count("nobody", TEMPLATE), 0);
 }
 
 #[test]
 fn reset_starts_over_with_a_new_attempt() {
-    let sb = sandbox();
-    let first = sb.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::KycCheck));
-    let body = call(&sb, "retry", retry("u", "reset")).json();
+    let sim = new_sim();
+    let first = sim.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::KycCheck));
+    let body = call(&sim, "retry", retry("u", "reset")).json();
     assert_ne!(body["id"], first);
     assert!(body["id"].as_str().unwrap().starts_with("idv_"));
     assert_eq!(body["previous_attempt_id"], first);
@@ -490,25 +508,28 @@ fn reset_starts_over_with_a_new_attempt() {
         body["user"]["name"].is_null() && body["user"]["ip_address"].is_null(),
         "retries start without PII"
     );
-    assert_eq!(sb.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
+    assert_eq!(sim.attempts("u", TEMPLATE)[1].strategy, Some(Strategy::Reset));
 
-    let with_user = call(&sb, "retry", retry_as_leslie("reset")).json();
-    assert_eq!(with_user["status"], "success");
-    assert_eq!(with_user["user"]["name"]["family_name"], "Knope");
-    assert_eq!(sb.session_count("u", TEMPLATE), 3);
+    let with_user = call(&sim, "retry", retry_as_leslie("reset")).json();
+    assert_eq!(with_user["status"], "active");
+    assert_eq!(with_user["user"]["name"]["family_name"], "Knope", "the data given prefills the session");
+    assert_eq!(sim.session_count("u", TEMPLATE), 3);
+    assert_eq!(sim.attempts("u", TEMPLATE)[1].status, Status::Canceled, "superseded while active");
 }
 
 #[test]
 fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::KycCheck));
-    let body = call(&sb, "retry", retry("u", "incomplete")).json();
+    let sim = new_sim();
+    sim.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::KycCheck));
+    let body = call(&sim, "retry", retry("u", "incomplete")).json();
     assert_eq!(step(&body, "accept_tos"), "skipped");
     assert_eq!(step(&body, "verify_sms"), "skipped");
     assert_eq!(step(&body, "kyc_check"), "active");
     assert_eq!(step(&body, "risk_check"), "waiting_for_prerequisite");
 
-    let passed = call(&sb, "retry", retry_as_leslie("incomplete")).json();
+    let again = call(&sim, "retry", retry_as_leslie("incomplete")).json();
+    assert_eq!(step(&again, "kyc_check"), "active", "the canceled session failed nothing: it resumes");
+    let passed = complete(&sim, &again["id"], json!({"outcome": "success"}));
     assert_eq!(passed["status"], "success");
     assert_eq!(step(&passed, "kyc_check"), "success");
 }
@@ -516,21 +537,21 @@ fn incomplete_skips_passed_steps_and_starts_at_the_failed_one() {
 #[test]
 fn incomplete_is_refused_when_screening_or_risk_check_failed() {
     for failing in [Step::WatchlistScreening, Step::RiskCheck] {
-        let sb = sandbox();
-        sb.seed_attempt("u", TEMPLATE, Status::Failed, Some(failing));
-        let answer = call(&sb, "retry", retry("u", "incomplete"));
+        let sim = new_sim();
+        sim.seed_attempt("u", TEMPLATE, Status::Failed, Some(failing));
+        let answer = call(&sim, "retry", retry("u", "incomplete"));
         assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_FIELD".into()));
         assert!(answer.text.contains(failing.as_str()), "{}", answer.text);
-        assert_eq!(sb.session_count("u", TEMPLATE), 1, "a refused retry creates no session");
-        assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 200, "reset still works");
+        assert_eq!(sim.session_count("u", TEMPLATE), 1, "a refused retry creates no session");
+        assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200, "reset still works");
     }
 }
 
 #[test]
 fn infer_is_refused_while_active_and_otherwise_picks_a_strategy() {
-    let sb = sandbox();
-    sb.seed_attempt("active", TEMPLATE, Status::Active, None);
-    let answer = call(&sb, "retry", retry("active", "infer"));
+    let sim = new_sim();
+    sim.seed_attempt("active", TEMPLATE, Status::Active, None);
+    let answer = call(&sim, "retry", retry("active", "infer"));
     assert_eq!(answer.error_code().2, "INVALID_FIELD");
     assert!(answer.text.contains("active"));
 
@@ -544,10 +565,10 @@ fn infer_is_refused_while_active_and_otherwise_picks_a_strategy() {
         (Status::Failed, Step::WatchlistScreening, Strategy::Reset),
     ] {
         let user = format!("{status}-{at}");
-        sb.seed_attempt(&user, TEMPLATE, status, Some(at));
-        let answer = call(&sb, "retry", retry(&user, "infer"));
+        sim.seed_attempt(&user, TEMPLATE, status, Some(at));
+        let answer = call(&sim, "retry", retry(&user, "infer"));
         assert_eq!(answer.status, 200, "{user}: {}", answer.text);
-        assert_eq!(sb.attempts(&user, TEMPLATE)[1].strategy, Some(expected), "{user}");
+        assert_eq!(sim.attempts(&user, TEMPLATE)[1].strategy, Some(expected), "{user}");
         let first_step = if expected == Strategy::Reset { "accept_tos" } else { at.as_str() };
         assert_eq!(step(&answer.json(), first_step), "active", "{user}");
     }
@@ -555,44 +576,42 @@ fn infer_is_refused_while_active_and_otherwise_picks_a_strategy() {
 
 #[test]
 fn custom_requires_steps_and_other_strategies_forbid_them() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
-    let answer = call(&sb, "retry", retry("u", "custom"));
+    let sim = seeded();
+    let answer = call(&sim, "retry", retry("u", "custom"));
     assert_eq!(answer.error_code().2, "INVALID_FIELD");
     assert!(answer.text.contains("steps"));
     let all = json!({"verify_sms": true, "kyc_check": true, "documentary_verification": true, "selfie_check": true});
     for strategy in ["reset", "incomplete", "infer"] {
         let answer = call(
-            &sb,
+            &sim,
             "retry",
             json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": strategy, "steps": all}),
         );
         assert_eq!(answer.error_code().2, "INVALID_FIELD", "{strategy}");
     }
     let answer = call(
-        &sb,
+        &sim,
         "retry",
         json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "reset", "steps": null}),
     );
     assert_eq!(answer.status, 200, "steps may be null");
     let partial = json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": {"verify_sms": true}});
-    let answer = call(&sb, "retry", partial);
+    let answer = call(&sim, "retry", partial);
     assert_eq!(answer.error_code().2, "MISSING_FIELDS");
     assert!(answer.text.contains("steps.kyc_check"));
-    assert_eq!(sb.session_count("u", TEMPLATE), 2);
+    assert_eq!(sim.session_count("u", TEMPLATE), 2);
 }
 
 #[test]
 fn custom_steps_decide_what_runs_and_selfies_never_do() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded();
     let custom = |steps: Value, user: Option<Value>| {
         let mut body =
             json!({"client_user_id": "u", "template_id": TEMPLATE, "strategy": "custom", "steps": steps});
         if let Some(user) = user {
             body["user"] = user;
         }
-        call(&sb, "retry", body).json()
+        call(&sim, "retry", body).json()
     };
     let body = custom(
         json!({"verify_sms": false, "kyc_check": false, "documentary_verification": true, "selfie_check": true}),
@@ -600,6 +619,8 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
     );
     assert_eq!(step(&body, "verify_sms"), "skipped");
     assert_eq!(step(&body, "kyc_check"), "skipped");
+    assert_eq!(step(&body, "documentary_verification"), "waiting_for_prerequisite");
+    let body = complete(&sim, &body["id"], json!({"outcome": "success"}));
     assert_eq!(step(&body, "documentary_verification"), "success");
     assert_eq!(step(&body, "selfie_check"), "not_applicable", "silently disabled as on Plaid's sandbox");
     assert!(body["selfie_check"].is_null());
@@ -631,35 +652,35 @@ fn custom_steps_decide_what_runs_and_selfies_never_do() {
 
 #[test]
 fn shareable_url_follows_is_shareable_or_the_previous_attempt() {
-    let sb = sandbox();
+    let sim = new_sim();
     let created =
-        call(&sb, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": false}))
+        call(&sim, "create", json!({"client_user_id": "u", "template_id": TEMPLATE, "is_shareable": false}))
             .json();
     assert!(created["shareable_url"].is_null());
-    let inherited = call(&sb, "retry", retry("u", "reset")).json();
+    let inherited = call(&sim, "retry", retry("u", "reset")).json();
     assert!(inherited["shareable_url"].is_null(), "omitted is_shareable keeps the original setting");
     let mut body = retry("u", "reset");
     body["is_shareable"] = json!(true);
-    let shared = call(&sb, "retry", body).json();
+    let shared = call(&sim, "retry", body).json();
     let url = shared["shareable_url"].as_str().unwrap();
     assert!(url.contains(shared["id"].as_str().unwrap()));
-    assert!(call(&sb, "retry", retry("u", "reset")).json()["shareable_url"].is_string());
+    assert!(call(&sim, "retry", retry("u", "reset")).json()["shareable_url"].is_string());
 }
 
 #[test]
 fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
-    let sb = sandbox();
-    let first = sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = new_sim();
+    let first = sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
     std::thread::scope(|scope| {
         for _ in 0..8 {
             scope.spawn(|| {
                 for _ in 0..25 {
-                    assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 200);
+                    assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200);
                 }
             });
         }
     });
-    let attempts = sb.attempts("u", TEMPLATE);
+    let attempts = sim.attempts("u", TEMPLATE);
     assert_eq!(attempts.len(), 201);
     assert_eq!(attempts[1].previous_attempt_id.as_deref(), Some(first.as_str()));
     for pair in attempts.windows(2) {
@@ -675,99 +696,100 @@ fn concurrent_retries_chain_without_losing_or_duplicating_attempts() {
 
 #[test]
 fn the_rate_limit_refuses_with_429_and_records_nothing() {
-    let sb = sandbox_with(SimulatorConfig { rate_limit_per_minute: 3, ..SimulatorConfig::default() });
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = seeded_simulator(
+        SimulatorConfig { rate_limit_per_minute: 3, ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     for _ in 0..3 {
-        assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 200);
+        assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200);
     }
-    let answer = call(&sb, "retry", retry("u", "reset"));
+    let answer = call(&sim, "retry", retry("u", "reset"));
     assert_eq!(answer.error_code(), (429, "RATE_LIMIT_EXCEEDED".into(), "RATE_LIMIT".into()));
-    let answer = call(&sb, "list", json!({"client_user_id": "u", "template_id": TEMPLATE}));
+    let answer = call(&sim, "list", json!({"client_user_id": "u", "template_id": TEMPLATE}));
     assert_eq!(answer.status, 429, "the limit spans every endpoint");
-    assert_eq!(sb.session_count("u", TEMPLATE), 4);
+    assert_eq!(sim.session_count("u", TEMPLATE), 4);
 }
 
 #[test]
 fn the_default_rate_limit_is_plaids_sandbox_limit_and_zero_turns_it_off() {
-    let sb = sandbox_with(SimulatorConfig::default());
-    let seeded = sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let sim = sim_with(SimulatorConfig::default());
+    let seeded = sim.seed_attempt("u", TEMPLATE, Status::Failed, None);
     let started = Instant::now();
     let admitted = (0..200)
-        .take_while(|_| call(&sb, "get", json!({"identity_verification_id": seeded})).status == 200)
+        .take_while(|_| call(&sim, "get", json!({"identity_verification_id": seeded})).status == 200)
         .count();
     // A minute's worth at once, plus whatever refilled (one a second) while a slow machine sent them.
     let refilled = started.elapsed().as_secs() as usize + 1;
     assert!((60..=60 + refilled).contains(&admitted), "{admitted} admitted in {:?}", started.elapsed());
 
-    let off = sandbox();
+    let off = new_sim();
     let seeded = off.seed_attempt("u", TEMPLATE, Status::Failed, None);
     assert!((0..150).all(|_| call(&off, "get", json!({"identity_verification_id": seeded})).status == 200));
 }
 
 // ---------------------------------------------------------------- faults
 
-fn fault(sb: &Simulator, faults: &str) -> Result<Answer, ureq::Error> {
+fn fault(sim: &Simulator, faults: &str) -> Result<Answer, ureq::Error> {
     let headers: Vec<_> = AUTH.iter().copied().chain([("X-Sim-Fault", faults)]).collect();
-    send_raw(sb, "/identity_verification/retry", &headers, &retry("u", "reset").to_string())
+    send_raw(sim, "/identity_verification/retry", &headers, &retry("u", "reset").to_string())
 }
 
+/// A simulator holding a failed attempt for user `u`, to retry.
 fn seeded() -> Simulator {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, None);
-    sb
+    seeded_simulator(simulator_config(), &[("u", TEMPLATE)])
 }
 
 #[test]
 fn fault_status_answers_plaids_error_and_records_nothing() {
-    let sb = seeded();
-    let answer = fault(&sb, "status=503").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "status=503").unwrap();
     assert_eq!(answer.error_code(), (503, "API_ERROR".into(), "PLANNED_MAINTENANCE".into()));
-    let answer = fault(&sb, "status=500").unwrap();
+    let answer = fault(&sim, "status=500").unwrap();
     assert_eq!(answer.error_code(), (500, "API_ERROR".into(), "INTERNAL_SERVER_ERROR".into()));
-    let answer = fault(&sb, "status=429").unwrap();
+    let answer = fault(&sim, "status=429").unwrap();
     assert_eq!(answer.error_code(), (429, "RATE_LIMIT_EXCEEDED".into(), "RATE_LIMIT".into()));
-    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+    assert_eq!(sim.session_count("u", TEMPLATE), 1);
 }
 
 #[test]
 fn fault_status_after_record_answers_an_error_though_the_session_exists() {
-    let sb = seeded();
-    let answer = fault(&sb, "status_after_record=500").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "status_after_record=500").unwrap();
     assert_eq!(answer.error_code(), (500, "API_ERROR".into(), "INTERNAL_SERVER_ERROR".into()));
-    assert_eq!(sb.session_count("u", TEMPLATE), 2);
+    assert_eq!(sim.session_count("u", TEMPLATE), 2);
 }
 
 #[test]
 fn fault_html502_answers_a_load_balancer_page() {
-    let sb = seeded();
-    let answer = fault(&sb, "html502").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "html502").unwrap();
     assert_eq!(answer.status, 502);
     assert!(answer.content_type.starts_with("text/html"));
     assert!(answer.text.contains("502 Bad Gateway") && serde_json::from_str::<Value>(&answer.text).is_err());
-    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+    assert_eq!(sim.session_count("u", TEMPLATE), 1);
 }
 
 #[test]
 fn fault_rate_limit_burst_refuses_the_next_requests() {
-    let sb = seeded();
-    assert_eq!(fault(&sb, "rate_limit_burst=3").unwrap().error_code().2, "RATE_LIMIT");
-    assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 429);
-    assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 429);
-    assert_eq!(call(&sb, "retry", retry("u", "reset")).status, 200);
-    assert_eq!(sb.session_count("u", TEMPLATE), 2);
+    let sim = seeded();
+    assert_eq!(fault(&sim, "rate_limit_burst=3").unwrap().error_code().2, "RATE_LIMIT");
+    assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 429);
+    assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 429);
+    assert_eq!(call(&sim, "retry", retry("u", "reset")).status, 200);
+    assert_eq!(sim.session_count("u", TEMPLATE), 2);
 }
 
 /// Sends a retry over a raw socket and returns every byte the server sent before closing.
-fn raw_exchange(sb: &Simulator, faults: &str) -> Vec<u8> {
+fn raw_exchange(sim: &Simulator, faults: &str) -> Vec<u8> {
     let body = retry("u", "reset").to_string();
     let request = format!(
         "POST /identity_verification/retry HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          PLAID-CLIENT-ID: sim-client-id\r\nPLAID-SECRET: sim-secret\r\nX-Sim-Fault: {faults}\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        sb.addr(),
+        sim.addr(),
         body.len()
     );
-    let mut stream = TcpStream::connect(sb.addr()).unwrap();
+    let mut stream = TcpStream::connect(sim.addr()).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut received = Vec::new();
@@ -785,20 +807,20 @@ fn raw_exchange(sb: &Simulator, faults: &str) -> Vec<u8> {
 
 #[test]
 fn fault_drop_after_record_closes_without_a_response_after_recording() {
-    let sb = seeded();
-    let error = fault(&sb, "drop_after_record").expect_err("no HTTP answer at all");
+    let sim = seeded();
+    let error = fault(&sim, "drop_after_record").expect_err("no HTTP answer at all");
     assert!(!matches!(error, ureq::Error::StatusCode(_)), "a dropped connection, not a status: {error:?}");
-    assert_eq!(sb.session_count("u", TEMPLATE), 2, "the session was created before the drop");
+    assert_eq!(sim.session_count("u", TEMPLATE), 2, "the session was created before the drop");
 
-    let received = raw_exchange(&sb, "drop_after_record");
+    let received = raw_exchange(&sim, "drop_after_record");
     assert!(received.is_empty(), "not one byte: {:?}", String::from_utf8_lossy(&received));
-    assert_eq!(sb.session_count("u", TEMPLATE), 3);
+    assert_eq!(sim.session_count("u", TEMPLATE), 3);
 }
 
 #[test]
 fn fault_truncate_sends_half_the_body_then_closes() {
-    let sb = seeded();
-    let received = raw_exchange(&sb, "truncate");
+    let sim = seeded();
+    let received = raw_exchange(&sim, "truncate");
     let text = String::from_utf8_lossy(&received).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("headers were sent");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
@@ -809,25 +831,25 @@ fn fault_truncate_sends_half_the_body_then_closes() {
         })
         .expect("a Content-Length");
     assert_eq!(body.len(), length / 2, "half of {length}");
-    assert!(fault(&sb, "truncate").is_err(), "a client sees an incomplete body");
-    assert_eq!(sb.session_count("u", TEMPLATE), 3);
+    assert!(fault(&sim, "truncate").is_err(), "a client sees an incomplete body");
+    assert_eq!(sim.session_count("u", TEMPLATE), 3);
 }
 
 #[test]
 fn fault_latency_holds_the_response() {
-    let sb = seeded();
-    let answer = fault(&sb, "latency=300ms").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "latency=300ms").unwrap();
     assert_eq!(answer.status, 200);
     assert!(answer.elapsed >= Duration::from_millis(300), "{:?}", answer.elapsed);
-    assert_eq!(sb.session_count("u", TEMPLATE), 2);
+    assert_eq!(sim.session_count("u", TEMPLATE), 2);
 }
 
 #[test]
 fn fault_slow_drip_sends_the_body_at_the_given_rate() {
-    let sb = seeded();
-    let plain = fault(&sb, "").unwrap();
+    let sim = seeded();
+    let plain = fault(&sim, "").unwrap();
     let rate = 4000;
-    let answer = fault(&sb, &format!("slow_drip={rate}")).unwrap();
+    let answer = fault(&sim, &format!("slow_drip={rate}")).unwrap();
     assert_eq!(answer.status, 200);
     let _ = answer.json();
     let expected = Duration::from_secs_f64(plain.text.len() as f64 / f64::from(rate));
@@ -836,29 +858,29 @@ fn fault_slow_drip_sends_the_body_at_the_given_rate() {
 
 #[test]
 fn fault_hang_sends_nothing_and_records_nothing() {
-    let sb = seeded();
+    let sim = seeded();
     let started = Instant::now();
     let error = http_agent(Duration::from_millis(400))
-        .post(format!("{}/identity_verification/retry", sb.url()))
+        .post(format!("{}/identity_verification/retry", sim.url()))
         .header("X-Sim-Fault", "hang=5s")
         .send(retry("u", "reset").to_string())
         .expect_err("no answer");
     assert!(matches!(error, ureq::Error::Timeout(_)), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
     let started = Instant::now();
-    let error = fault(&sb, "hang=300ms").expect_err("closed without an answer");
+    let error = fault(&sim, "hang=300ms").expect_err("closed without an answer");
     assert!(!matches!(error, ureq::Error::StatusCode(_)));
     assert!(started.elapsed() >= Duration::from_millis(300));
-    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+    assert_eq!(sim.session_count("u", TEMPLATE), 1);
     let dropped = Instant::now();
-    drop(sb);
+    drop(sim);
     assert!(dropped.elapsed() < Duration::from_secs(3), "a hanging request does not hold up shutdown");
 }
 
 #[test]
 fn fault_oversize_pads_the_body() {
-    let sb = seeded();
-    let answer = fault(&sb, "oversize=200000").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "oversize=200000").unwrap();
     assert_eq!(answer.status, 200);
     assert!(answer.text.len() >= 200_000);
     assert_eq!(answer.json()["client_user_id"], "u", "still valid JSON");
@@ -866,31 +888,30 @@ fn fault_oversize_pads_the_body() {
 
 #[test]
 fn faults_combine_and_bad_fault_headers_are_refused() {
-    let sb = seeded();
-    let answer = fault(&sb, "latency=100ms, oversize=5000").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "latency=100ms, oversize=5000").unwrap();
     assert!(answer.elapsed >= Duration::from_millis(100) && answer.text.len() >= 5000);
-    let answer = fault(&sb, "explode").unwrap();
+    let answer = fault(&sim, "explode").unwrap();
     assert_eq!(answer.error_code(), (400, "INVALID_REQUEST".into(), "INVALID_HEADERS".into()));
     assert!(answer.text.contains("explode"));
 }
 
 #[test]
 fn server_faults_apply_to_the_first_requests_or_to_every_one() {
-    let first = sandbox_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::first(2, "status=503".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
-    first.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let first = seeded_simulator(
+        SimulatorConfig { faults: Faults::first(2, "status=503".parse().unwrap()), ..simulator_config() },
+        &[("u", TEMPLATE)],
+    );
     let statuses: Vec<u16> = (0..3).map(|_| call(&first, "retry", retry("u", "reset")).status).collect();
     assert_eq!(statuses, [503, 503, 200]);
 
-    let scripted = sandbox_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
-        ..SimulatorConfig::default()
-    });
-    scripted.seed_attempt("u", TEMPLATE, Status::Failed, None);
+    let scripted = seeded_simulator(
+        SimulatorConfig {
+            faults: Faults::script(vec!["drop_after_record".parse().unwrap(), FaultSet::default()]),
+            ..simulator_config()
+        },
+        &[("u", TEMPLATE)],
+    );
     assert!(
         send_raw(&scripted, "/identity_verification/retry", &AUTH, &retry("u", "reset").to_string()).is_err()
     );
@@ -898,34 +919,31 @@ fn server_faults_apply_to_the_first_requests_or_to_every_one() {
     assert_eq!(scripted.session_count("u", TEMPLATE), 3);
     assert_eq!(scripted.request_count(), 2);
 
-    let every = sandbox_with(SimulatorConfig {
-        rate_limit_per_minute: 0,
-        faults: Faults::every("html502".parse().unwrap()),
-        ..SimulatorConfig::default()
-    });
+    let every =
+        sim_with(SimulatorConfig { faults: Faults::every("html502".parse().unwrap()), ..simulator_config() });
     assert!((0..3).all(|_| call(&every, "retry", retry("u", "reset")).status == 502));
 }
 
 #[test]
 fn incomplete_resumes_at_a_fallback_step_that_failed() {
-    let sb = sandbox();
-    sb.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::DocumentaryVerification));
-    let body = call(&sb, "retry", retry("u", "incomplete")).json();
+    let sim = new_sim();
+    sim.seed_attempt("u", TEMPLATE, Status::Failed, Some(Step::DocumentaryVerification));
+    let body = call(&sim, "retry", retry("u", "incomplete")).json();
     assert_eq!(step(&body, "kyc_check"), "skipped");
     assert_eq!(step(&body, "documentary_verification"), "active");
-    let body = call(&sb, "retry", retry_as_leslie("reset")).json();
+    let body = call(&sim, "retry", retry_as_leslie("reset")).json();
     assert_eq!(step(&body, "documentary_verification"), "not_applicable", "reset follows the template");
 }
 
 #[test]
 fn refusals_take_latency_and_delivery_faults_too() {
-    let sb = seeded();
-    let answer = fault(&sb, "latency=200ms, status=503").unwrap();
+    let sim = seeded();
+    let answer = fault(&sim, "latency=200ms, status=503").unwrap();
     assert_eq!(answer.status, 503);
     assert!(answer.elapsed >= Duration::from_millis(200));
-    let received = raw_exchange(&sb, "html502, drop_after_record");
+    let received = raw_exchange(&sim, "html502, drop_after_record");
     assert!(received.is_empty());
-    assert_eq!(sb.session_count("u", TEMPLATE), 1);
+    assert_eq!(sim.session_count("u", TEMPLATE), 1);
 }
 
 #[test]
