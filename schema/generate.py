@@ -1,21 +1,33 @@
 #!/usr/bin/env python3
-"""Writes schema/input.schema.json from the hand-written rules below and the tables in schema/data/.
+"""Writes schema/input.schema.json, schema/output.schema.json and docs/input-rules.md from the
+hand-written rules below, schema/rules.py and the tables in schema/data/.
 
-    python3 schema/generate.py          # rewrite the schema
-    python3 schema/generate.py --check  # exit 1 if the committed schema is not what this generates
+    python3 schema/generate.py          # rewrite them
+    python3 schema/generate.py --check  # exit 1 if a committed file is not what this generates
 
 Python 3 standard library only. The Rust validator reads the same data files for its messages, so a
 rule and its wording cannot drift apart.
+
+Every rule is a refusal Plaid documents (an error) or a rule Plaid's documents contradict or only
+imply (a warning, and the value is sent). Errors are ordinary JSON Schema assertions. Warnings live
+in $defs/warnings: one schema per rule, named by the rule, applied to the whole input, that a clean
+input satisfies. Validators never apply $defs on their own, so the warnings do not change any
+verdict; the plugin evaluates each one and reports a failure as a warning with the rule's
+description (a form engine can do the same to show hints).
 """
 
 import json
 import sys
 from pathlib import Path
 
-from write_or_check import write_or_check
+import output_schema
+import rules
+from write_or_check import write_or_check_all
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "input.schema.json"
+OUTPUT = HERE / "output.schema.json"
+RULES_DOC = HERE.parent / "docs" / "input-rules.md"
 SCHEMA_ID = "https://github.com/plaid-idv-retry/schema/input.schema.json"
 
 # Whitespace as both ECMAScript and Rust's regex see it (their \s differ on U+0085 and U+FEFF), so
@@ -23,9 +35,14 @@ SCHEMA_ID = "https://github.com/plaid-idv-retry/schema/input.schema.json"
 WHITESPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 NON_BLANK = f"[^{WHITESPACE}]"
 LETTER = "\\p{L}"
+# What Plaid documents of an email address: no leading or trailing spaces, and RFC 3696's limits
+# (a local part of at most 64 characters, 254 in all). One @ outside a quoted local part, and no
+# whitespace outside one.
+MAIN_EMAIL = f'^(?:[^{WHITESPACE}@"]{{1,64}}|"(?:[^"\\\\\r\n]|\\\\[^\r\n]){{0,62}}")@[^{WHITESPACE}@]+$'
 # The dot-atom form that ajv-formats' "email" and jsonschema-rs's "email" both accept: no quoted
-# local parts, no IP literals, a dotted domain, a local part of at most 64 characters (the one
-# lookahead in the schema; ECMA-262 and fancy-regex both have it). Real-world addresses fit it.
+# local parts, no IP literals, an ASCII dotted domain, a local part of at most 64 characters (the
+# one lookahead in the schema; ECMA-262 and fancy-regex both have it). Addresses outside it are
+# RFC-compliant forms Plaid may still refuse: a warning (email_format).
 EMAIL = (
     "^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
@@ -47,39 +64,28 @@ Identity Verification session for a user whose earlier session failed, expired o
 normally come from the task's settings; client_id and secret are accepted here only because Plaid allows them in \
 the body, and are treated as secrets.
 
-This schema carries every input rule Plaid documents, most of which Plaid's OpenAPI file states only in prose. Where \
-Plaid's documents contradict each other, it chooses as follows:
-- id_number.type accepts 36 types: the 35 of OpenAPI 2020-09-14_1.697.4 plus in_epic, which Plaid's input \
-validation page and its current Python client list (the client's changelog calls it a missing enum value).
-- cn_resident_card: Plaid's published pattern has an ungrouped alternation that matches any text starting with 15 \
-digits; this schema requires the whole value to be 15 digits, or 17 digits then a digit or X, as the page intends.
-- Unknown fields are rejected everywhere, although the OpenAPI file marks user.address and user.id_number \
-additionalProperties: true: Plaid answers extra body fields with UNKNOWN_FIELDS. That includes steps.liveness, \
-which one docs page mentions but neither the API spec nor Plaid's clients have, and user.gave_consent, which \
-belongs to /identity_verification/create.
-- Plaid's country table says postal_code/region are required whenever an address is sent, while the same field is \
-documented as "only a country code, or a full address". Both hold here: a country-only address is always allowed, \
-and the country's postal_code/region rules apply to a full address. Fields the table marks not accepted must be \
-left out, even as null, in either form.
-- For EG, JO, KW, OM, RO and SA the country table says an ID number is not accepted, yet Plaid documents an ID type \
-for each. The type is documented as input, so this schema accepts an id_number for those countries; for every \
-other country the table marks not accepted, an id_number is rejected when the address names that country.
-- Countries are those Plaid's country table lists (209, including XK for Kosovo). Countries absent from it (for \
-example PR, GU, VI, AS, MP, or the countries Plaid does not serve) are rejected; for US territories use country \
-US with the territory as region.
-- Nullable fields follow the OpenAPI file: null means "not given" for user, name, address, id_number, \
-phone_number, is_shareable and the optional address fields, and for steps unless the strategy is custom. The \
-docs' request to omit id_number entirely is honoured by the not-accepted rule above.
-- The strategy note names the failing step watchlist_screening, as Plaid's newer spec does (the 1.697.4 file says \
-screening).
-- Formats: phone_number is checked for E.164 shape only (Plaid also checks the number with libphonenumber); \
-email_address must be a plain ASCII address (no quoted local part or IP literal) so that every validator agrees; \
-postal_code is letters and digits only, so write postcodes without spaces or dashes; the SSN exclusions also \
-reject 0000 as us_ssn_last_4, since that is positions 6-9 of an SSN.
-- region is checked against the ISO 3166-2 subdivisions of the address's country as {source} lists them \
-(schema/data/subdivisions.json). Plaid accepts a subset of ISO 3166-2 (it leaves out codes not typically used in \
-addresses, mostly in Italy and Hong Kong) and may lag behind ISO's changes, so a code accepted here can still be \
-refused by Plaid. Where the source lists no subdivisions ({shape_only}), only the code's shape is checked."""
+Every rule has a source and a class, listed in docs/input-rules.md. A refusal Plaid documents (its API description, \
+its input validation page and tables, its documented errors) is an assertion of this schema: an error. A rule \
+Plaid's documents contradict, or that is only inferred, is in $defs/warnings: one schema per rule, applied to the \
+whole input, that validators never apply on their own; the plugin reports a failure as a warning and sends the \
+value, and a form can show the rule's description as a hint. Where Plaid's documents leave a choice open:
+- null means "not given" wherever Plaid's description marks a field nullable, and a field the country table marks \
+not accepted may be null: the plugin leaves every null member out of the request body, as Plaid asks ("omit the key \
+entirely").
+- A country-only address is always allowed ("not provided, address with only country code or full address"); the \
+country table's postal_code and region rules apply to a full address.
+- Countries: any ISO 3166-1 alpha-2 code (plus XK, as Plaid's table writes Kosovo) except the six Plaid does not \
+serve. A country Plaid's table leaves out (PR, GU, VI, AS, MP among them) draws the unlisted_country warning; its \
+region must be one of its own ISO 3166-2 subdivisions, and where it has none, no region is accepted.
+- region must be a current or withdrawn ISO 3166-2 subdivision of the address's country, as \
+schema/data/subdivisions.json lists them (sources: {source}; {withdrawn_source}); a withdrawn one draws \
+withdrawn_region. Plaid accepts \
+a subset of ISO 3166-2, so a code accepted here can still be refused. Where the source lists no subdivisions for a \
+country that needs a region ({shape_only}), only the code's shape is checked.
+- Unknown fields are refused everywhere (UNKNOWN_FIELDS), although Plaid's OpenAPI file marks user, \
+user.address and user.id_number additionalProperties: true (a generator's default: plaid-python takes extra keys \
+on every model alike).
+- phone_number is also checked as Plaid checks it, with libphonenumber: the plugin does that, not this schema."""
 
 
 def load(name):
@@ -92,20 +98,14 @@ def nullable(schema, kind):
     return {"type": [kind, "null"], **schema}
 
 
-def strategy():
+def strategy(plaid):
+    model = plaid["models"]["Strategy"]
     return {
         "title": "Retry strategy",
-        "description": (
-            "Which steps the new session asks the user to do again. "
-            "reset: start over from the first step, even if the user passed some steps before. "
-            "incomplete: start at the step the user failed and skip the steps already passed; Plaid refuses it "
-            "when the failing step was watchlist_screening or risk_check. "
-            "infer: incomplete when the user's most recent session for this client_user_id is failed or expired, "
-            "reset otherwise; Plaid refuses it while that session is still active. "
-            "custom: run exactly the steps chosen in steps, which is then required."
-        ),
+        # Plaid's own words, from its newest client: the rules for infer changed in 2020-09-14_1.778.0.
+        "description": model["description"],
         "type": "string",
-        "enum": ["reset", "incomplete", "infer", "custom"],
+        "enum": model["enum"],
         "examples": ["reset"],
     }
 
@@ -171,23 +171,38 @@ FULL_ADDRESS_FIELDS = ["street", "street2", "city", "region", "postal_code"]
 REGION_SHAPE = "^[A-Z0-9]{1,3}$"
 
 
-def address(countries):
+def served_countries(countries, subdivisions):
+    """Every ISO 3166-1 alpha-2 code and Plaid's XK, less the countries Plaid does not serve."""
+    return sorted((set(subdivisions["countries"]) | set(countries["countries"])) - set(countries["not_served"]))
+
+
+def unlisted(countries, subdivisions):
+    return [c for c in served_countries(countries, subdivisions) if c not in countries["countries"]]
+
+
+def in_countries(codes):
+    # "type" for ajv's strictTypes: this definition is compiled apart from the address's own type.
+    return {"type": "object", "required": ["country"], "properties": {"country": {"enum": codes}}}
+
+
+def address(countries, subdivisions):
     def given(field):
         return {"required": [field], "properties": {field: {"type": "string"}}}
 
-    def in_countries(codes):
-        # "type" for ajv's strictTypes: this definition is compiled apart from the address's own type.
-        return {"type": "object", "required": ["country"], "properties": {"country": {"enum": codes}}}
-
     def not_accepted(field, codes, what):
+        # Null is "not given": the plugin leaves it out of the body, as Plaid asks.
         return {
             "if": in_countries(codes),
-            "then": {"description": f"Plaid accepts no {what} for these countries: leave the key out.", "properties": {field: False}},
+            "then": {"description": f"Plaid accepts no {what} for these countries: leave the key out.", "properties": {field: {"type": "null"}}},
         }
 
     listed = countries["countries"]
     postal_required = [c for c in listed if c not in countries["postal_code_not_accepted"]]
-    region_not_accepted = [c for c in listed if c not in countries["region_required"]]
+    # Plaid's table: a region only where it requires one. Elsewhere: only a country's own subdivisions.
+    region_not_accepted = sorted(
+        [c for c in listed if c not in countries["region_required"]]
+        + [c for c in unlisted(countries, subdivisions) if not subdivisions["regions"][c]]
+    )
 
     def required_in_full(field, codes, what):
         return {
@@ -240,9 +255,9 @@ def address(countries):
                         "description": (
                             "The state, province or other subdivision as the part of its ISO 3166-2 code after the "
                             "hyphen (IN for US-IN, RM for IT-RM), upper case; one of the address's country's "
-                            "subdivisions (US territories are regions of US: PR, GU, VI, AS, MP, UM). Required in a "
-                            f"full address for the {len(countries['region_required'])} countries that use it, and not "
-                            "accepted (leave the key out) for every other country."
+                            "subdivisions (a withdrawn one is sent with a warning). Required in a full address for the "
+                            f"{len(countries['region_required'])} countries Plaid's table requires it for, and not "
+                            "accepted (leave the key out) for the other countries it lists."
                         ),
                         "pattern": REGION_SHAPE,
                         "examples": ["IN"],
@@ -253,7 +268,8 @@ def address(countries):
                     {
                         "title": "Postal code",
                         "description": (
-                            "2 to 10 letters or digits, without spaces or dashes; exactly 5 digits for a US address. "
+                            "2 to 10 letters or digits, without spaces or dashes (the normalize_input setting removes "
+                            "them); exactly 5 digits for a US address. "
                             f"Required in a full address, except for the {len(countries['postal_code_not_accepted'])} "
                             "countries without postal codes, where it is not accepted (leave the key out)."
                         ),
@@ -264,9 +280,12 @@ def address(countries):
                 ),
                 "country": {
                     "title": "Country",
-                    "description": "The country as its ISO 3166-1 alpha-2 code, upper case; one of the countries Plaid lists input rules for.",
+                    "description": (
+                        "The country as its ISO 3166-1 alpha-2 code, upper case. A country Plaid's input validation "
+                        "table leaves out is sent with a warning; the six Plaid does not serve are refused."
+                    ),
                     "type": "string",
-                    "enum": listed,
+                    "enum": served_countries(countries, subdivisions),
                     "examples": ["US"],
                 },
             },
@@ -290,7 +309,7 @@ def address(countries):
                     "if": in_countries(["US"]),
                     "then": {
                         "description": "A US postal code is a 5-digit ZIP code.",
-                        "properties": {"postal_code": {"type": "string", "pattern": "^[0-9]{5}$"}},
+                        "properties": {"postal_code": {"type": ["string", "null"], "pattern": "^[0-9]{5}$"}},
                     },
                 },
             ],
@@ -316,11 +335,15 @@ def region_of_country(subdivisions):
         half = len(branch) // 2
         return {"if": is_country([c for c, _ in branch[:half]]), "then": dispatch(branch[:half]), "else": dispatch(branch[half:])}
 
-    listed = [(country, parts) for country, parts in subdivisions["regions"].items() if parts]
+    withdrawn = subdivisions["withdrawn"]
+    listed = sorted(
+        (country, sorted(parts + withdrawn.get(country, []))) for country, parts in subdivisions["regions"].items() if parts
+    )
     return {
         "description": (
-            "The address's region is one of its country's ISO 3166-2 subdivisions, without the country prefix "
-            f"(source: {subdivisions['source']}). The countries are looked up by halving their sorted list."
+            "The address's region is one of its country's current or withdrawn ISO 3166-2 subdivisions, without the "
+            f"country prefix (sources: {subdivisions['source']}; {subdivisions['withdrawn_source']}). The countries are "
+            "looked up by halving their sorted list."
         ),
         **dispatch(listed),
     }
@@ -342,13 +365,13 @@ def id_number(types):
                 "if": {"required": ["type"], "properties": {"type": {"const": t["type"]}}},
                 "then": {
                     "description": f"{t['country']} {t['document']}: {t['format']}.",
-                    "properties": {"value": {"type": "string", "pattern": t["pattern"]}},
+                    # Plaid's pattern as it runs it; where that is not what the page means, the intent is a warning.
+                    "properties": {"value": {"type": "string", "pattern": t.get("published_pattern", t["pattern"])}},
                 },
             }
         )
     for kind, excluded, why in [
         ("us_ssn", SSN_EXCLUDED, "Plaid rejects SSNs starting with 9, 666 or 000, or with 00 in positions 4-5 or 0000 in positions 6-9."),
-        ("us_ssn_last_4", SSN_LAST4_EXCLUDED, "No SSN has 0000 in positions 6-9, so 0000 is never a valid last four."),
     ]:
         rules.append(
             {
@@ -390,9 +413,19 @@ def id_number(types):
     )
 
 
+def id_number_conflicts(countries, types):
+    """Countries the table takes no ID number for although Plaid documents an ID type for them."""
+    takes_id = set(countries["id_number_required"]) | set(countries["id_number_optional"])
+    return sorted({t["country"] for t in types} - takes_id)
+
+
+def address_in(codes):
+    return {"required": ["address"], "properties": {"address": in_countries(codes)}}
+
+
 def user(countries, types):
-    id_types_by_country = {t["country"] for t in types}
-    takes_id = set(countries["id_number_required"]) | set(countries["id_number_optional"]) | id_types_by_country
+    takes_id = set(countries["id_number_required"]) | set(countries["id_number_optional"])
+    takes_id |= set(id_number_conflicts(countries, types))
     id_not_accepted = [c for c in countries["countries"] if c not in takes_id]
     return nullable(
         {
@@ -404,17 +437,22 @@ def user(countries, types):
             "properties": {
                 "email_address": {
                     "title": "Email address",
-                    "description": "A plain email address without surrounding spaces, at most 254 characters.",
+                    "description": (
+                        "An email address without surrounding spaces, at most 254 characters. One that is not a "
+                        "plain ASCII address (an internationalised domain, a quoted local part) is sent with a warning."
+                    ),
                     "type": "string",
-                    "format": "email",
                     "maxLength": 254,
-                    "pattern": EMAIL,
+                    "pattern": MAIN_EMAIL,
                     "examples": ["user@example.com"],
                 },
                 "phone_number": nullable(
                     {
                         "title": "Phone number",
-                        "description": "The mobile number in E.164 form: +, the country code, then the number, at most 15 digits in all.",
+                        "description": (
+                            "The mobile number in E.164 form: +, the country code, then the number, at most 15 digits "
+                            "in all; and a number libphonenumber finds valid, as Plaid checks it."
+                        ),
                         "pattern": E164,
                         "examples": ["+12345678909"],
                     },
@@ -435,19 +473,91 @@ def user(countries, types):
             "additionalProperties": False,
             "allOf": [
                 {
-                    "if": {
-                        "required": ["address"],
-                        "properties": {"address": {"type": "object", "required": ["country"], "properties": {"country": {"enum": id_not_accepted}}}},
-                    },
+                    "if": address_in(id_not_accepted),
                     "then": {
                         "description": "Plaid accepts no ID number for the address's country: leave id_number out.",
-                        "properties": {"id_number": False},
+                        "properties": {"id_number": {"type": "null"}},
                     },
                 }
             ],
         },
         "object",
     )
+
+
+def warnings(countries, subdivisions, types):
+    """$defs/warnings: each rule Plaid's documents contradict or only imply, as a schema of the whole
+    input that a clean input satisfies, named by the rule and described by the warning's message.
+    The shapes are the ones src/validate/fast/rules.rs reads."""
+
+    # Each object's type, for ajv's strictTypes: a form compiles each warning schema on its own.
+    kinds = {(): "object", ("user",): ["object", "null"], ("user", "address"): ["object", "null"], ("user", "id_number"): ["object", "null"]}
+
+    def at(path, schema):
+        if tuple(path) in kinds:
+            schema = {"type": kinds[tuple(path)], **schema}
+        for i in reversed(range(len(path))):
+            schema = {"type": kinds[tuple(path[:i])], "properties": {path[i]: schema}}
+        return schema
+
+    def warning(description, schema):
+        return {"description": description, **schema}
+
+    withdrawn = subdivisions["withdrawn"]
+    intended = [t for t in types if "published_pattern" in t]
+    return {
+        "empty": warning(
+            "This ID is empty: Plaid documents it as required, not as non-empty, so it is sent as given.",
+            at([], {"properties": {f: {"type": "string", "minLength": 1} for f in ["client_user_id", "template_id"]}}),
+        ),
+        "email_format": warning(
+            "email_address is not a plain ASCII address (an internationalised domain, a quoted local part, an IP "
+            "literal, a domain without a dot): RFC 3696 allows it, Plaid may refuse it; it is sent as given.",
+            at(["user", "email_address"], {"type": "string", "format": "email", "pattern": EMAIL}),
+        ),
+        "unlisted_country": warning(
+            "Plaid's input validation table has no row for this country, so its address rules are undocumented: "
+            "the address is sent as given.",
+            at(["user", "address", "country"], {"type": "string", "enum": countries["countries"]}),
+        ),
+        "withdrawn_region": warning(
+            "region is a code ISO 3166-2 has withdrawn for this country; Plaid's list may still hold it, so it is "
+            "sent, but prefer the current code.",
+            at(["user", "address"], {"allOf": [
+                {"if": in_countries([c]), "then": {"properties": {"region": {"type": ["string", "null"], "not": {"enum": codes}}}}}
+                for c, codes in withdrawn.items()
+            ]}),
+        ),
+        "id_number_conflict": warning(
+            "Plaid's country table takes no ID number for the address's country, yet Plaid documents an ID type for "
+            "it: the id_number is sent as given.",
+            at(["user"], {"allOf": [
+                {"if": address_in(id_number_conflicts(countries, types)), "then": {"properties": {"id_number": {"type": "null"}}}}
+            ]}),
+        ),
+        "ssn_last_4_excluded": warning(
+            "value cannot be the last four digits of an SSN (no SSN ends in 0000), but Plaid states that rule for whole "
+            "SSNs only: it is sent as given.",
+            at(["user", "id_number"], {"allOf": [
+                {
+                    "if": {"required": ["type"], "properties": {"type": {"const": "us_ssn_last_4"}}},
+                    "then": {"properties": {"value": {"type": "string", "not": {"pattern": SSN_LAST4_EXCLUDED}}}},
+                }
+            ]}),
+        ),
+        "ungrouped_pattern": warning(
+            "value matches the pattern Plaid publishes for its ID type but not what the page means ("
+            + "; ".join(f"{t['type']}: {t['format']}" for t in intended)
+            + "): it is sent as given.",
+            at(["user", "id_number"], {"allOf": [
+                {
+                    "if": {"required": ["type"], "properties": {"type": {"const": t["type"]}}},
+                    "then": {"properties": {"value": {"type": "string", "pattern": t["pattern"]}}},
+                }
+                for t in intended
+            ]}),
+        ),
+    }
 
 
 def secret(title, header):
@@ -467,12 +577,20 @@ def schema():
     countries = load("countries.json")
     types = load("id-numbers.json")["id_numbers"]
     subdivisions = load("subdivisions.json")
-    assert list(subdivisions["regions"]) == countries["region_required"], "run python3 schema/subdivisions.py"
-    shape_only = [c for c, parts in subdivisions["regions"].items() if not parts]
-    description = DESCRIPTION.format(source=subdivisions["source"], shape_only=", ".join(shape_only))
+    plaid = load("plaid.json")
+    documented = plaid["models"]["IDNumberType"]["enum"]
+    assert sorted(documented) == sorted(t["type"] for t in types), "id-numbers.json and Plaid's IDNumberType differ"
+    assert list(subdivisions["regions"])[: len(countries["region_required"])] == countries["region_required"], (
+        "run python3 schema/subdivisions.py"
+    )
+    shape_only = [c for c in countries["region_required"] if not subdivisions["regions"][c]]
+    description = DESCRIPTION.format(
+        source=subdivisions["source"], withdrawn_source=subdivisions["withdrawn_source"], shape_only=", ".join(shape_only)
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
+        "$comment": f"Generated by schema/generate.py from schema/data/ (Plaid's description: {plaid['source']}).",
         "title": "Retry a Plaid Identity Verification",
         "description": description,
         "type": "object",
@@ -484,7 +602,6 @@ def schema():
                     "number or other personal data: Plaid asks you not to put any there."
                 ),
                 "type": "string",
-                "minLength": 1,
                 "examples": ["your-db-id-3b24110"],
             },
             "template_id": {
@@ -494,10 +611,9 @@ def schema():
                     "another one to step the user up."
                 ),
                 "type": "string",
-                "minLength": 1,
                 "examples": ["idvtmp_52xR9LKo77r1Np"],
             },
-            "strategy": strategy(),
+            "strategy": strategy(plaid),
             "steps": {"$ref": "#/$defs/steps"},
             "user": {"$ref": "#/$defs/user"},
             "is_shareable": nullable(
@@ -527,10 +643,11 @@ def schema():
             "steps": steps(),
             "user": user(countries, types),
             "name": name(),
-            "address": address(countries),
+            "address": address(countries, subdivisions),
             "full_address": full_address(),
             "region_of_country": region_of_country(subdivisions),
             "id_number": id_number(types),
+            "warnings": warnings(countries, subdivisions, types),
         },
         "examples": [
             {"client_user_id": "your-db-id-3b24110", "template_id": "idvtmp_52xR9LKo77r1Np", "strategy": "reset"},
@@ -545,13 +662,49 @@ def schema():
     }
 
 
+# Each request model of Plaid's, and where the schema describes it.
+REQUEST_MODELS = {
+    "IdentityVerificationRetryRequest": "",
+    "IdentityVerificationRetryRequestStepsObject": "/$defs/steps",
+    "IdentityVerificationRequestUser": "/$defs/user",
+    "IdentityVerificationRequestUserName": "/$defs/name",
+    "UserAddress": "/$defs/address",
+    "UserIDNumber": "/$defs/id_number",
+}
+
+
+def check_against_plaid(doc, plaid):
+    """The schema's fields, required keys and nullable fields are Plaid's, model by model."""
+
+    def at(pointer):
+        node = doc
+        for part in pointer.split("/")[1:]:
+            node = node[part]
+        return node
+
+    def resolved(node):
+        return at(node["$ref"][1:]) if "$ref" in node else node
+
+    for model, pointer in REQUEST_MODELS.items():
+        fields = plaid["models"][model]["fields"]
+        node = at(pointer)
+        assert sorted(node["properties"]) == sorted(fields), f"{model}: the schema's fields are not Plaid's"
+        for name, field in fields.items():
+            kinds = resolved(node["properties"][name])["type"]
+            assert ("null" in kinds) == field["nullable"], f"{model}.{name}: nullable is not Plaid's"
+            assert (name in node.get("required", [])) == field["required"], f"{model}.{name}: required is not Plaid's"
+
+
 def render():
-    return json.dumps(schema(), indent=2) + "\n"
+    doc = schema()
+    check_against_plaid(doc, load("plaid.json"))
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def main():
-    text = render()
-    return write_or_check(OUT, text, "generate.py", __doc__)
+    output = json.dumps(output_schema.schema(load("plaid.json")), indent=2) + "\n"
+    table = rules.render(load("plaid.json")["source"])
+    return write_or_check_all([(OUT, render()), (OUTPUT, output), (RULES_DOC, table)], "generate.py", __doc__)
 
 
 if __name__ == "__main__":

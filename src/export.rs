@@ -83,7 +83,12 @@ extern "C" fn task_validate(task: RStr<'_>, input: RStr<'_>) -> PluginResult {
     guard("task_validate", || Ok(Task::by_id(task.as_str())?.validate(input.as_str())))
 }
 
-extern "C" fn task_execute(task: RStr<'_>, input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult {
+extern "C" fn task_execute(
+    task: RStr<'_>,
+    input: RStr<'_>,
+    settings: RStr<'_>,
+    context: RStr<'_>,
+) -> PluginResult {
     guard("task_execute", || {
         Task::by_id(task.as_str())?.execute(input.as_str(), settings.as_str(), context.as_str())
     })

@@ -26,8 +26,8 @@ use plaid_idv_retry_interface::{
 use crate::{
     arguments::Argument,
     endpoint::{
-        DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION, RETRY_PATH, RETRY_TASK_ID,
-        USER_AGENT,
+        DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION, RETRY_PATH,
+        RETRY_TASK_ID, USER_AGENT,
     },
     error::Error,
 };

@@ -1,6 +1,7 @@
 //! The engine's settings for the task (`schema/settings.schema.json`), read by serde into the
-//! document the schema describes and checked into a typed value. `tests/preset_settings.rs`
-//! feeds the schema and this parser the same table of cases: they agree.
+//! document the schema describes and checked into a typed value. The tests below feed the schema
+//! and this parser one table of cases (they agree); `tests/preset_settings.rs` holds, through the
+//! `.so`, the schema's defaults and bounds to the parser's.
 
 use std::{cell::RefCell, fmt, rc::Rc, time::Duration};
 
@@ -17,9 +18,9 @@ use crate::{
 const PLAID_HOSTS: [&str; 2] = ["sandbox.plaid.com", "production.plaid.com"];
 
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
-/// A retry answer is a few kilobytes (2.7 KB with every user field), more with Plaid's documentary
-/// and selfie details: a cap below 64 KiB would turn real successes into oversized answers, each an
-/// unknown outcome and an extra `/list` call. Tests exercise the cap with bodies above it.
+/// A retry answer is a few kilobytes, more with Plaid's documentary and selfie details: a cap
+/// below 64 KiB would turn real successes into oversized answers, each an unknown outcome and an
+/// extra `/list` call. Tests exercise the cap with bodies above it.
 const MAX_RESPONSE_BYTES_RANGE: (u64, u64) = (64 * 1024, 16 * 1024 * 1024);
 /// A connect timeout has no floor: a connection that fails sent nothing and is simply retried.
 const CONNECTION_TIMEOUT_RANGE_SECONDS: (f64, f64) = (0.0, 60.0);
@@ -31,7 +32,7 @@ const ALLOWED_HOSTS_MAX: usize = 32;
 const HOST_MAX_LEN: usize = 253;
 const BASE_URL_MAX_LEN: usize = 2048;
 
-/// A credential that never prints: `Debug` and `Display` show `***`.
+/// A credential that never prints: its `Debug` shows `***`, and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -60,6 +61,8 @@ pub struct Settings {
     pub read_timeout: Duration,
     pub max_response_bytes: u64,
     pub reconcile_unknown_outcomes: bool,
+    /// Rewrite what Plaid documents as formatting before validating (validate::normalize).
+    pub normalize_input: bool,
 }
 
 /// The settings document as the schema describes it: every key optional, none `null`, no other.
@@ -86,6 +89,8 @@ struct Document {
     max_response_bytes: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     reconcile_unknown_outcomes: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    normalize_input: Option<bool>,
 }
 
 /// JSON Schema counts `1024.0` as an integer; serde's `u64` would refuse it.
@@ -125,7 +130,7 @@ fn expect(path: &str) -> Option<String> {
         "connection_timeout_seconds" => seconds(CONNECTION_TIMEOUT_RANGE_SECONDS),
         "read_timeout_seconds" => seconds(READ_TIMEOUT_RANGE_SECONDS),
         "max_response_bytes" => format!("must be an integer from {min_bytes} to {max_bytes}"),
-        "reconcile_unknown_outcomes" => "must be true or false".into(),
+        "reconcile_unknown_outcomes" | "normalize_input" => "must be true or false".into(),
         _ => return None,
     })
 }
@@ -140,8 +145,8 @@ fn seconds((min, max): (f64, f64)) -> String {
 
 impl Settings {
     /// [`Settings::parse`], kept per thread: an engine hands every execute of a task the same
-    /// settings text, and reading it again each call was a tenth of the plugin's own CPU time.
-    /// A text that differs from the thread's last one is parsed (and then kept) afresh.
+    /// settings text, so each thread reads and checks it once, not on every call. A text that
+    /// differs from the thread's last one is parsed (and then kept) afresh.
     pub fn read(text: &str) -> Result<Rc<Self>, Error> {
         thread_local! {
             static LAST: RefCell<Option<(Box<str>, Rc<Settings>)>> = const { RefCell::new(None) };
@@ -220,6 +225,7 @@ impl Settings {
             )?,
             max_response_bytes,
             reconcile_unknown_outcomes: d.reconcile_unknown_outcomes.unwrap_or(true),
+            normalize_input: d.normalize_input.unwrap_or(false),
         })
     }
 }
@@ -289,6 +295,7 @@ mod tests {
         assert_eq!(s.read_timeout, Duration::from_secs(10));
         assert_eq!(s.plaid_version, "2020-09-14");
         assert!(s.reconcile_unknown_outcomes);
+        assert!(!s.normalize_input, "rewriting the input is opt-in");
         assert_eq!(
             parse(json!({"environment": "production"})).unwrap().base_url,
             "https://production.plaid.com"
@@ -404,6 +411,9 @@ mod tests {
             (json!({"reconcile_unknown_outcomes": false}), true),
             (json!({"reconcile_unknown_outcomes": "false"}), false),
             (json!({"reconcile_unknown_outcomes": 0}), false),
+            (json!({"normalize_input": true}), true),
+            (json!({"normalize_input": "true"}), false),
+            (json!({"normalize_input": null}), false),
         ];
         for (settings, valid) in cases {
             assert_eq!(validator.is_valid(&settings), valid, "the schema on {settings}");

@@ -1,7 +1,7 @@
 //! The tasks this plugin offers, each with its manifest entry, schemas, preset, validation and
 //! execute: the one place a task id becomes the functions that serve it.
 
-use plaid_idv_retry_interface::{ErrorCode, Schemas, SchemaHash, TaskManifest};
+use plaid_idv_retry_interface::{ErrorCode, SchemaHash, Schemas, TaskManifest};
 
 use crate::{
     arguments::field_name,
@@ -38,7 +38,11 @@ impl Task {
             let known: Vec<&str> = Task::ALL.iter().map(|t| t.id()).collect();
             Error::new(
                 ErrorCode::UnknownTask,
-                format!("this plugin offers no task {}; its tasks are {}", field_name(id), known.join(" and ")),
+                format!(
+                    "this plugin offers no task {}; its tasks are {}",
+                    field_name(id),
+                    known.join(" and ")
+                ),
             )
         })
     }

@@ -2,9 +2,11 @@
 //! words a person can act on, plus warnings about inputs Plaid accepts but that are likely mistakes.
 //! This module is the retry's; `get` is the get task's, with the same parsing and messages.
 //!
-//! The input schema is the one authority on validity: it is compiled once, shared by all threads,
-//! and an input is valid exactly when the schema says so. This module only turns the schema's
-//! verdict into a report. `fast` answers the common case (valid, nothing to warn about) from the
+//! The input schema is the authority on validity: it is compiled once, shared by all threads, and
+//! an input is valid exactly when the schema says so and its phone number passes libphonenumber
+//! (`phone`: the one rule JSON Schema cannot state). The schema's warning rules (`$defs/warnings`,
+//! one schema per rule that a clean input satisfies) are compiled once too and give the warnings,
+//! beside the plugin's own (`warnings`). This module only turns those verdicts into a report. `fast` answers the common case (valid, nothing to warn about) from the
 //! text with the schema's own rules, and is proven to agree with the general path. Messages are
 //! written from the failed rule and the schema, never from the input's values, which are personal
 //! data or secrets.
@@ -12,6 +14,8 @@
 mod fast;
 pub(crate) mod get;
 mod issue;
+mod normalize;
+mod phone;
 mod warnings;
 
 use std::sync::LazyLock;
@@ -26,6 +30,20 @@ pub use plaid_idv_retry_interface::{Issue, Report, MAX_INPUT_BYTES};
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     let schema: Value = serde_json::from_str(schema::INPUT).expect("the embedded input schema is JSON");
     options().build(&schema).expect("the embedded input schema compiles")
+});
+
+/// The schema's warning rules: each `$defs/warnings` entry compiled on its own, with its rule name
+/// and the sentence (its description) a failure reports.
+static WARNINGS: LazyLock<Vec<(String, String, jsonschema::Validator)>> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(schema::INPUT).expect("the embedded input schema is JSON");
+    let defs = schema.pointer("/$defs/warnings").and_then(Value::as_object).cloned().unwrap_or_default();
+    defs.into_iter()
+        .map(|(rule, def)| {
+            let message = def["description"].as_str().unwrap_or_default().to_owned();
+            let validator = options().build(&def).expect("each warning schema compiles");
+            (rule, message, validator)
+        })
+        .collect()
 });
 
 /// How the schema and its parts are compiled: for 2020-12 with `format` asserted (jsonschema
@@ -45,8 +63,11 @@ fn check_text(text: &str) -> Report {
 }
 
 /// The same report as `check_text`, with the input as JSON when it is JSON: execute's one way
-/// in, which sends the JSON it validated and parses the text once on either path.
-pub(crate) fn read(text: &str) -> (Report, Option<Value>) {
+/// in, which sends the JSON it validated and parses the text once on either path. With
+/// `normalize` (the `normalize_input` setting), what Plaid documents as formatting is rewritten
+/// first and each rewrite is a warning; an input the fast path accepts has nothing to rewrite
+/// (every rewrite turns a value the schema refuses into one it may accept).
+pub(crate) fn read(text: &str, normalize: bool) -> (Report, Option<Value>) {
     if fast_accepts(text) {
         // Accepted text is JSON under the size cap, so `parse` succeeds; its issue stands if not.
         return match parse(text) {
@@ -54,7 +75,21 @@ pub(crate) fn read(text: &str) -> (Report, Option<Value>) {
             Err(issue) => (Report::stopped(issue), None),
         };
     }
-    general(text)
+    if !normalize {
+        return general(text);
+    }
+    match parse(text) {
+        Ok(mut input) => {
+            let rewritten = normalize::rewrite(&mut input);
+            let mut report = check(&input);
+            report.warnings.splice(0..0, rewritten);
+            let errors = &report.errors;
+            report.warnings.retain(|w| errors.iter().all(|e| e.path != w.path));
+            tidy(&mut report.warnings);
+            (report, Some(input))
+        }
+        Err(issue) => (Report::stopped(issue), None),
+    }
 }
 
 /// The report of a valid input with nothing to warn about.
@@ -82,8 +117,24 @@ fn check(input: &Value) -> Report {
             errors.extend(issue::from_error(&e, input));
         }
     }
+    if errors.iter().all(|e| e.path != phone::PATH) {
+        if let Some(number) = input.pointer(phone::PATH).and_then(Value::as_str) {
+            if !phone::is_valid(number) {
+                errors.push(phone::issue());
+            }
+        }
+    }
     tidy(&mut errors);
     let mut warnings = warnings::of(&warnings::Facts::of(input));
+    for (rule, message, validator) in WARNINGS.iter() {
+        if !validator.is_valid(input) {
+            warnings.extend(
+                validator.iter_errors(input).map(|e| Issue::new(e.instance_path().as_str(), rule, message)),
+            );
+        }
+    }
+    // A field with an error gets no warning besides: the error says what to fix.
+    warnings.retain(|w| errors.iter().all(|e| e.path != w.path));
     tidy(&mut warnings);
     Report { valid: errors.is_empty(), errors, warnings }
 }

@@ -1,12 +1,14 @@
 //! The stable ABI as an engine meets it: loading, calling from many threads, refusing what is not
 //! our plugin, growing compatibly, and never letting a panic cross the boundary.
 
-use std::{path::Path, process::Command, sync::Arc, thread};
+use std::{path::Path, process::Command, sync::Arc, thread, time::SystemTime};
 
 use abi_stable::library::{AbiHeaderRef, ROOT_MODULE_LOADER_NAME_WITH_NUL};
 use plaid_idv_retry_interface::{self as interface, abi_version, PluginModuleRef, TaskResult, TaskStatus};
 use plaid_idv_simulator::{DEFAULT_CLIENT_ID, DEFAULT_SECRET};
-use plaid_idv_test_support as common;
+use plaid_idv_test_support::{
+    self as common, attempt, canary_input, execute, plaid_error, refused_url, settings, Reply, Server,
+};
 use serde_json::{json, Value};
 
 const RETRY: &str = "plaid.identity_verification.retry";
@@ -18,7 +20,8 @@ fn json(text: &str) -> Value {
 
 /// The manifest's hash of a schema text (FNV-1a, 64 bit), computed here as a host would check it.
 fn fnv1a64(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash =
+        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     format!("fnv1a64:{hash:016x}")
 }
 
@@ -51,7 +54,10 @@ fn manifest_lists_every_task_with_its_own_schemas_and_options() {
     assert_eq!(tasks[0], manifest["task"], "task is the first of tasks");
     assert_eq!(tasks[0]["schemas"], manifest["schemas"]);
     assert_eq!(tasks[0]["preset_options"], manifest["preset_options"]);
-    assert_eq!((tasks[1]["method"].as_str(), tasks[1]["path"].as_str()), (Some("POST"), Some("/identity_verification/get")));
+    assert_eq!(
+        (tasks[1]["method"].as_str(), tasks[1]["path"].as_str()),
+        (Some("POST"), Some("/identity_verification/get"))
+    );
     for entry in tasks {
         let task = plugin.task(entry["id"].as_str().unwrap()).expect("every listed task is offered");
         let served = [
@@ -93,7 +99,7 @@ fn each_task_is_served_by_its_own_functions() {
     assert!(preset["httpRequest"]["url"].as_str().unwrap().ends_with("/identity_verification/get"));
     assert!(preset["poll"]["intervalSeconds"].is_u64());
     // A get's task result, not a plugin error: the settings name no credentials.
-    let result = TaskResult::from_json(&get.execute(id, "{}", "{}").unwrap()).unwrap();
+    let result = TaskResult::<Value>::read(&get.execute(id, "{}", "{}").unwrap()).unwrap();
     assert_eq!(result.status, TaskStatus::FailedWithTerminalError);
     assert!(result.reason.unwrap().contains("no Plaid credentials"));
     assert_eq!(get.execute(id, "{\"secret\": 1}", "{}").unwrap_err().code.as_str(), "invalid_settings");
@@ -105,7 +111,12 @@ fn each_task_is_served_by_its_own_functions() {
 fn an_unknown_task_id_is_a_plugin_error() {
     let header = abi_stable::library::lib_header_from_path(&common::plugin_path()).unwrap();
     let module = header.init_root_module::<PluginModuleRef>().unwrap();
-    for id in ["plaid.identity_verification.create", "", "plaid.identity_verification.GET", "canary-secret-123\u{0}"] {
+    for id in [
+        "plaid.identity_verification.create",
+        "",
+        "plaid.identity_verification.GET",
+        "canary-secret-123\u{0}",
+    ] {
         let answers = [
             (module.task_input_schema().unwrap())(id.into()),
             (module.task_output_schema().unwrap())(id.into()),
@@ -180,6 +191,41 @@ fn every_function_answers_from_eight_threads_at_once() {
     }
 }
 
+/// One host session through every function, each answer read: validate (a valid and an invalid
+/// input), the preset (an option it has, one it refuses), execute against loopback servers (a
+/// completion three times, a Plaid error, a refused connection) and bad settings. It is also what
+/// `tests/memory.rs` runs under valgrind.
+#[test]
+fn one_session_through_every_function() {
+    let plugin = common::plugin();
+    let ok = Server::start(|request| {
+        if request.path.ends_with("/retry") {
+            let mut body = attempt("idv_new", Some("idv_old"), SystemTime::now());
+            body["request_id"] = json!("req-mem");
+            Reply::json(200, &body)
+        } else {
+            Reply::json(400, &plaid_error("INVALID_REQUEST", "INVALID_FIELD"))
+        }
+    });
+    let input = canary_input().to_string();
+    let report = json(&plugin.validate(&input).unwrap());
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(json(&plugin.validate("{\"strategy\": 7}").unwrap())["valid"], false);
+    assert!(plugin.settings_preset(r#"{"dialect": "conductor"}"#).is_ok());
+    assert!(plugin.settings_preset(r#"{"dialect": 1}"#).is_err());
+    let context = json!({"attempt": 1, "timeout_ms": 20_000});
+    for _ in 0..3 {
+        let r = execute(&canary_input(), &settings(&ok.url(), json!({})), &context);
+        assert_eq!(r["status"], "COMPLETED", "{r}");
+    }
+    let error = Server::start(|_| Reply::json(400, &plaid_error("INVALID_INPUT", "INVALID_API_KEYS")));
+    let r = execute(&canary_input(), &settings(&error.url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
+    let r = execute(&canary_input(), &settings(&refused_url(), json!({})), &context);
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert!(plugin.execute(&input, "{\"secret\": 1}", "{}").is_err());
+}
+
 /// A newer plugin (ABI 1.2, a function appended after ABI 1.1's) loads in this host, which
 /// offers its tasks and calls them through the functions of ABI 1.1, the task id passed as given.
 #[test]
@@ -227,7 +273,8 @@ fn an_older_host_loads_this_plugin_and_runs_the_retry() {
     let sim = common::seeded_simulator(common::simulator_config(), &[(user, template)]);
     let host = common::fixture("plugin-1-0").with_file_name("host-1-0");
     let input = json!({"client_user_id": user, "template_id": template, "strategy": "reset"}).to_string();
-    let settings = json!({"base_url": sim.url(), "client_id": DEFAULT_CLIENT_ID, "secret": DEFAULT_SECRET}).to_string();
+    let settings =
+        json!({"base_url": sim.url(), "client_id": DEFAULT_CLIENT_ID, "secret": DEFAULT_SECRET}).to_string();
     let context = json!({"attempt": 1, "timeout_ms": 20_000}).to_string();
     let out = Command::new(&host)
         .arg(common::plugin_path())
@@ -238,10 +285,14 @@ fn an_older_host_loads_this_plugin_and_runs_the_retry() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
     let manifest = lines.first().and_then(|l| l.strip_prefix("loaded "));
-    let manifest = json(manifest.unwrap_or_else(|| panic!("an ABI 1.0 host did not load this plugin: {stdout}")));
-    assert_eq!((manifest["abi_version"].as_str(), manifest["task"]["id"].as_str()), (Some(abi_version()), Some(RETRY)));
+    let manifest =
+        json(manifest.unwrap_or_else(|| panic!("an ABI 1.0 host did not load this plugin: {stdout}")));
+    assert_eq!(
+        (manifest["abi_version"].as_str(), manifest["task"]["id"].as_str()),
+        (Some(abi_version()), Some(RETRY))
+    );
     let result = lines.get(1).and_then(|l| l.strip_prefix("execute: "));
-    let result = TaskResult::from_json(result.unwrap_or_else(|| panic!("no task result: {stdout}"))).unwrap();
+    let result = TaskResult::<Value>::read(result.unwrap_or_else(|| panic!("no task result: {stdout}"))).unwrap();
     assert_eq!(result.status, TaskStatus::Completed, "{result:?}");
     let body = &result.output.response.as_ref().unwrap().body;
     assert_eq!(body["client_user_id"], user);

@@ -48,12 +48,22 @@ fn every_status_plaid_documents_is_read_with_its_verdict() {
         let session = sim.seed_attempt(&format!("user-get-{i}"), "idvtmp_get", status, None);
         let r = get(&id(&session), &sim_settings(&sim), &ctx());
         assert_eq!(r["status"], "COMPLETED", "{word}: {r}");
-        assert_eq!((r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()), (Some(word), Some(is_final)));
+        assert_eq!(
+            (r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()),
+            (Some(word), Some(is_final))
+        );
         assert_eq!(r["output"]["response"]["body"]["id"], session.as_str());
         assert_eq!(r["output"]["response"]["body"]["status"], word);
         assert!(r["output"]["request_id"].is_string(), "{r}");
         let verdict = if is_final { "final" } else { "not final" };
-        assert!(r["logs"].as_array().unwrap().iter().any(|l| l == &json!(format!("session status {word}: {verdict}"))), "{r}");
+        assert!(
+            r["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == &json!(format!("session status {word}: {verdict}"))),
+            "{r}"
+        );
     }
 }
 
@@ -66,11 +76,17 @@ fn a_session_is_followed_to_its_verdict() {
         let user = format!("user-follow-{verdict}");
         let session = sim.seed_attempt(&user, "idvtmp_follow", Status::Active, None);
         let r = get(&id(&session), &sim_settings(&sim), &ctx());
-        assert_eq!((r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()), (Some("active"), Some(false)));
+        assert_eq!(
+            (r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()),
+            (Some("active"), Some(false))
+        );
         sim.complete(&session, &completion).expect("the session exists").expect("it completes");
         let r = get(&id(&session), &sim_settings(&sim), &json!({"attempt": 2}));
         assert_eq!(r["status"], "COMPLETED", "{r}");
-        assert_eq!((r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()), (Some(verdict), Some(true)));
+        assert_eq!(
+            (r["output"]["session_status"].as_str(), r["output"]["final"].as_bool()),
+            (Some(verdict), Some(true))
+        );
         assert_eq!(r["output"]["attempt"], 2);
         assert_eq!(sim.session_count(&user, "idvtmp_follow"), 1, "a get opens nothing");
     }
@@ -85,7 +101,10 @@ fn an_unknown_session_is_terminal() {
     let r = get(&id("idv_NoSuchSession1"), &sim_settings(&sim), &ctx());
     assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
     assert_eq!(r["retryable"], false);
-    assert_eq!((r["output"]["error_type"].as_str(), r["output"]["error_code"].as_str()), (Some("INVALID_REQUEST"), Some("NOT_FOUND")));
+    assert_eq!(
+        (r["output"]["error_type"].as_str(), r["output"]["error_code"].as_str()),
+        (Some("INVALID_REQUEST"), Some("NOT_FOUND"))
+    );
     assert_eq!(r["output"]["response"]["statusCode"], 404);
     assert!(r["output"].get("final").is_none() && r["output"].get("session_status").is_none(), "{r}");
     assert_eq!(sim.request_count() - before, 1);
@@ -109,7 +128,10 @@ fn it_sends_what_plaids_clients_send() {
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["output"]["request_id"], "req-get-1");
     let echo = &r["output"]["request"];
-    assert_eq!((echo["method"].as_str(), echo["headers"]["PLAID-SECRET"].as_str()), (Some("POST"), Some("***")));
+    assert_eq!(
+        (echo["method"].as_str(), echo["headers"]["PLAID-SECRET"].as_str()),
+        (Some("POST"), Some("***"))
+    );
     assert_eq!(echo["body"], id("idv_52xR9LKo77r1Np"));
     let sent = &server.requests()[0];
     assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", GET));
@@ -120,7 +142,8 @@ fn it_sends_what_plaids_clients_send() {
     assert_eq!(sent.header("user-agent"), Some(concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION"))));
     assert_eq!(sent.json(), id("idv_52xR9LKo77r1Np"), "the body is the input, credentials in headers only");
     // Credentials in the input stay in the body, as Plaid allows; the secret is masked in the echo.
-    let input = json!({"identity_verification_id": "idv_1", "client_id": "client-in-body", "secret": CANARY_SECRET});
+    let input =
+        json!({"identity_verification_id": "idv_1", "client_id": "client-in-body", "secret": CANARY_SECRET});
     let r = get(&input, &json!({"base_url": server.url()}).to_string(), &ctx());
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["output"]["request"]["body"]["secret"], "***");
@@ -138,13 +161,28 @@ fn session_body(status: &str) -> Value {
 /// nothing at Plaid, so nothing is reconciled and nothing is terminal for want of knowing.
 #[test]
 fn what_may_pass_is_retryable_and_nothing_is_reconciled() {
-    let html = || Reply::with_headers(502, &[("Content-Type", "text/html")], b"<html>bad gateway</html>".to_vec());
+    let html =
+        || Reply::with_headers(502, &[("Content-Type", "text/html")], b"<html>bad gateway</html>".to_vec());
     let cases: Vec<(&str, Box<dyn Fn() -> Reply + Send + Sync>, Option<f64>)> = vec![
         ("429", Box::new(|| Reply::json(429, &plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT"))), Some(60.0)),
-        ("500 API_ERROR", Box::new(|| Reply::json(500, &plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR"))), None),
-        ("503 with Retry-After", Box::new(|| Reply::with_headers(503, &[("Retry-After", "7")], Vec::new())), Some(7.0)),
+        (
+            "500 API_ERROR",
+            Box::new(|| Reply::json(500, &plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR"))),
+            None,
+        ),
+        (
+            "503 with Retry-After",
+            Box::new(|| Reply::with_headers(503, &[("Retry-After", "7")], Vec::new())),
+            Some(7.0),
+        ),
         ("502 from a proxy", Box::new(html), None),
-        ("200 cut short", Box::new(|| Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":".to_vec())), None),
+        (
+            "200 cut short",
+            Box::new(|| {
+                Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":".to_vec())
+            }),
+            None,
+        ),
         ("closed without an answer", Box::new(|| Reply::Close), None),
     ];
     for (name, reply, retry_after) in cases {
@@ -154,7 +192,10 @@ fn what_may_pass_is_retryable_and_nothing_is_reconciled() {
         assert_eq!(r["retryable"], true, "{name}");
         assert_eq!(r["retry_after_seconds"].as_f64(), retry_after, "{name}: {r}");
         assert!(r["reasonForIncompletion"].as_str().unwrap().contains("safe to retry"), "{name}: {r}");
-        assert!(r["output"].get("outcome_unknown").is_none() && r["output"].get("reconciled").is_none(), "{name}: {r}");
+        assert!(
+            r["output"].get("outcome_unknown").is_none() && r["output"].get("reconciled").is_none(),
+            "{name}: {r}"
+        );
         assert_eq!(server.count(GET), 1, "{name}: sent once, and no /list");
         assert_eq!(server.requests().len(), 1, "{name}: nothing else asked");
     }
@@ -190,14 +231,18 @@ fn an_answer_without_a_known_status() {
 #[test]
 fn the_input_is_validated_before_anything_is_sent() {
     let server = Server::start(|_| Reply::json(200, &session_body("active")));
-    for (input, rule) in [(json!({}), "required"), (json!({"identity_verification_id": 7}), "type"),
-                          (json!({"identity_verification_id": "idv_1", "id": "x"}), "unknown_field")] {
+    for (input, rule) in [
+        (json!({}), "required"),
+        (json!({"identity_verification_id": 7}), "type"),
+        (json!({"identity_verification_id": "idv_1", "id": "x"}), "unknown_field"),
+    ] {
         let r = get(&input, &settings(&server.url(), json!({})), &ctx());
         assert_eq!(r["status"], "FAILED_WITH_TERMINAL_ERROR", "{r}");
         assert_eq!(r["output"]["validation"]["errors"][0]["rule"], rule, "{r}");
     }
     let task = plugin().task("plaid.identity_verification.get").unwrap();
-    let r = task.execute("{\"identity_verification_id\": ", &settings(&server.url(), json!({})), "{}").unwrap();
+    let r =
+        task.execute("{\"identity_verification_id\": ", &settings(&server.url(), json!({})), "{}").unwrap();
     assert!(r.contains("json_syntax"), "{r}");
     assert_eq!(server.requests().len(), 0, "nothing sent for an invalid input");
     let r = get(&id("session-7"), &settings(&server.url(), json!({})), &ctx());
@@ -212,7 +257,11 @@ fn the_retrys_context_fields_change_nothing() {
     let server = Server::start(|_| Reply::json(200, &session_body("success")));
     let context = json!({"attempt": 3, "latest_attempt_id": "idv_old", "unknown_outcome_since_ms": 1});
     let r = get(&id("idv_1"), &settings(&server.url(), json!({})), &context);
-    assert_eq!((r["status"].as_str(), r["output"]["final"].as_bool()), (Some("COMPLETED"), Some(true)), "{r}");
+    assert_eq!(
+        (r["status"].as_str(), r["output"]["final"].as_bool()),
+        (Some("COMPLETED"), Some(true)),
+        "{r}"
+    );
     assert!(r["output"].get("latest_attempt_id").is_none() && r["output"].get("reconciled").is_none(), "{r}");
     assert_eq!(server.requests().len(), 1, "no /list first");
 }

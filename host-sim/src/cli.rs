@@ -1,12 +1,12 @@
 //! The command line: parses the arguments and hands each command to its module. The exit codes
-//! are `exit::Exit`.
+//! are the interface's `Exit`, shared with the Temporal worker.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use plaid_idv_retry_interface::{Dialect, Environment, PresetOptions};
+use plaid_idv_retry_interface::{Dialect, Environment, Exit, PresetOptions};
 
-use crate::{error::Failure, exit::Exit, io, locate, test_request, validate, values};
+use crate::{error::Failure, io, locate, test_request, validate, values};
 
 #[derive(Parser)]
 #[command(

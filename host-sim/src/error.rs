@@ -1,6 +1,6 @@
 //! host-sim's one error type: what ends a command, printed as one line on stderr.
 
-use crate::exit::Exit;
+use plaid_idv_retry_interface::Exit;
 
 #[derive(Debug)]
 pub struct Failure {

@@ -2,13 +2,13 @@
 //! through the interface crate alone.
 //!
 //! - `cli`: parses the arguments and hands each command to its module.
-//! - Leaves everything else uses: `exit` (the exit codes), `error` (`Failure`, what ends a
-//!   command), `io` (reading inputs, printing documents), `values` (the interface's words as
-//!   command-line values).
+//! - Leaves everything else uses: `error` (`Failure`, what ends a command, with its exit code,
+//!   the interface's `Exit`), `io` (reading inputs, printing documents), `values` (the
+//!   interface's words as command-line values).
 //! - `locate`: finds and loads the plugin the way an engine does, through the stable ABI only.
-//! - `engine`: what an engine does around `execute`: context, retry policy, task timeout.
+//! - `engine`: what host-sim adds around the interface's retry loop (`run_task`, its
+//!   `RetryPolicy` and `LatestAttempts`): the task timeout, inputs that cannot cross the ABI.
 //! - `latency`: latency statistics: exact percentiles, and a histogram in constant memory.
-//! - `latest_attempts`: the newest attempt per user, remembered between tasks for the context.
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `task_input`: an input as read, bytes that are not UTF-8 answered as malformed JSON.
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
@@ -23,10 +23,8 @@ mod cli;
 mod console;
 mod engine;
 mod error;
-mod exit;
 mod io;
 mod latency;
-mod latest_attempts;
 mod locate;
 mod run;
 mod sandbox;
@@ -38,10 +36,7 @@ mod values;
 
 // The library's surface is what its users outside this crate need, each named here: the binary's
 // entry point, the `sandbox` command run as a child (tests and the bench), and the engine's worker
-// loop (the Temporal crate's throughput comparison and the plugin's fault tests).
+// loop (the Temporal crate's throughput comparison).
 pub use cli::main;
-pub use engine::{run_task, RetryPolicy};
-pub use latency::percentile;
-pub use latest_attempts::LatestAttempts;
 pub use run::{execute_stream, Inputs};
 pub use sandbox::ChildSimulator;

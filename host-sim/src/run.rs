@@ -17,16 +17,16 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry_interface::{Dialect, Plugin, PresetOptions, TaskStatus};
+use plaid_idv_retry_interface::{
+    Dialect, Exit, LatestAttempts, Outcome, Plugin, PresetOptions, RetryPolicy, TaskStatus,
+};
 use serde_json::{json, Value};
 
 use crate::{
-    engine::{self, Outcome, RetryPolicy, TASK_TIMEOUT},
+    engine::{self, TASK_TIMEOUT},
     error::Failure,
-    exit::Exit,
     io::parse_answer,
     latency::Histogram,
-    latest_attempts::LatestAttempts,
     target::{self, TargetArgs},
     task_input::TaskInput,
 };

@@ -15,7 +15,9 @@ use plaid_idv_simulator::{
     DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_SECRET, PLAID_VERSION,
 };
 
-use crate::{error::Failure, exit::Exit};
+use plaid_idv_retry_interface::Exit;
+
+use crate::error::Failure;
 
 #[derive(Args, Debug, Clone)]
 pub struct SandboxArgs {

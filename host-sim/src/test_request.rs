@@ -4,15 +4,14 @@
 use std::{fmt::Write as _, time::Duration, time::Instant};
 
 use clap::Args;
-use plaid_idv_retry_interface::{mask_personal, Plugin, RequestEcho, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{mask_personal, Context, Exit, Plugin, RequestEcho, TaskResult, TaskStatus};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
     billed,
-    engine::{self, TASK_TIMEOUT},
+    engine::TASK_TIMEOUT,
     error::Failure,
-    exit::Exit,
     io::print_json,
     target::{self, Target, TargetArgs},
     task_input::TaskInput,
@@ -74,9 +73,10 @@ pub fn send(plugin: &Plugin, target: &Target, input: &str) -> Result<Sent, Failu
         target.seed(&value);
     }
     let started = Instant::now();
-    let text = plugin.execute(input, &target.settings, &engine::context(1, TASK_TIMEOUT, None))?;
+    let context = Context::for_attempt(1, TASK_TIMEOUT, None).to_json();
+    let text = plugin.execute(input, &target.settings, &context)?;
     let latency = started.elapsed();
-    let result = engine::task_result(&text)?;
+    let result = TaskResult::read(&text)?;
     let panel = Panel::new(target, &result, latency);
     Ok(Sent { text, result, panel })
 }

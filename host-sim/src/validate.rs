@@ -1,10 +1,9 @@
 //! `host-sim validate`: the plugin's validation report of a task input.
 
-use plaid_idv_retry_interface::Plugin;
+use plaid_idv_retry_interface::{Exit, Plugin};
 
 use crate::{
     error::Failure,
-    exit::Exit,
     io::{parse_answer, print_json},
     task_input::TaskInput,
 };

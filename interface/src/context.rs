@@ -1,6 +1,8 @@
 //! What the engine tells `execute` about the run: which attempt it is and when it must be done.
 //! Every field is optional; keys a host adds for its own bookkeeping are ignored.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -26,6 +28,20 @@ pub struct Context {
 }
 
 impl Context {
+    /// What an engine hands attempt `attempt` (from 1) of a task that must be done within
+    /// `timeout`, with the newest attempt it knows for the input's user (an earlier task result's
+    /// `output.latest_attempt_id`; see `LatestAttempts`).
+    pub fn for_attempt(attempt: u32, timeout: Duration, latest_attempt_id: Option<&str>) -> Context {
+        let deadline = SystemTime::now() + timeout;
+        let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        Context {
+            attempt: Some(attempt.into()),
+            deadline_ms: Some(i64::try_from(deadline_ms).unwrap_or(i64::MAX)),
+            latest_attempt_id: latest_attempt_id.map(str::to_owned),
+            ..Context::default()
+        }
+    }
+
     pub fn to_json(self) -> String {
         serde_json::to_string(&self).unwrap_or_default()
     }

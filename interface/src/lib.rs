@@ -17,7 +17,10 @@
 //!   answers itself for bytes that cannot cross the ABI, and [`present`], how their optional
 //!   fields read.
 //! - What every host does the same way: [`credentials_from_env`] (`PLAID_CLIENT_ID`,
-//!   `PLAID_SECRET`) and [`is_loopback`], the only place plain, unencrypted traffic may go.
+//!   `PLAID_SECRET`), [`is_loopback`], the only place plain, unencrypted traffic may go, and
+//!   the [`Exit`] codes of their commands.
+//! - For a host that runs a task's retries itself: [`run_task`] under the seed preset's
+//!   [`RetryPolicy`], remembering each user's newest attempt in [`LatestAttempts`].
 //!
 //! A host uses it like this (the path is wherever the engine keeps plugins):
 //!
@@ -39,9 +42,12 @@ pub mod abi;
 mod context;
 mod credentials;
 pub mod elf;
+mod engine;
 mod environment;
 mod error_code;
+mod exit;
 mod field;
+mod latest_attempts;
 mod load;
 mod loopback;
 mod manifest;
@@ -55,9 +61,12 @@ mod validation;
 pub use abi::{abi_version, PluginError, PluginModule, PluginModuleRef, PluginResult};
 pub use context::Context;
 pub use credentials::{credentials_from_env, CREDENTIAL_VARS};
+pub use engine::{run_task, Outcome, RetryPolicy, TaskError, Verdict};
 pub use environment::Environment;
 pub use error_code::ErrorCode;
+pub use exit::Exit;
 pub use field::present;
+pub use latest_attempts::{LatestAttempts, User};
 pub use load::{load, locate, LoadError, Plugin, Task, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
 pub use loopback::is_loopback;
 pub use manifest::{Manifest, PresetChoices, SchemaHash, Schemas, TaskManifest};
@@ -65,5 +74,5 @@ pub use personal::mask_personal;
 pub use preset::{Dialect, PresetOptions, PLUGIN_ERROR};
 pub use session_status::SessionStatus;
 pub use status::TaskStatus;
-pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult};
+pub use task_result::{Output, Reconciliation, RequestEcho, Response, TaskResult, Unreadable};
 pub use validation::{Issue, Report, MAX_INPUT_BYTES};

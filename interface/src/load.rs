@@ -67,7 +67,8 @@ pub fn load(path: &Path) -> Result<Plugin, LoadError> {
         // An older plugin: its root module is a prefix of this one. Retried with the layout of its
         // release, and refused for anything else (a changed function is not an older plugin).
         Err(e) if is_older(&e) => {
-            let module = header.init_root_module::<v1_0::PluginModuleRef>().map_err(|e| fail(describe(&e)))?;
+            let module =
+                header.init_root_module::<v1_0::PluginModuleRef>().map_err(|e| fail(describe(&e)))?;
             Module::V1_0(module)
         }
         Err(e) => return Err(fail(describe(&e))),
@@ -109,7 +110,6 @@ fn describe(e: &LibraryError) -> String {
         }
     }
 }
-
 
 /// A loaded plugin: each function answers its JSON document as text, or the plugin's error.
 /// The root module stays private: a host calls the plugin through these methods only, so every

@@ -23,7 +23,10 @@ impl SessionStatus {
     /// Whether Plaid is done with the session: `success`, `failed`, `expired` and `canceled` never
     /// change again, so a host stops polling; `active` and `pending_review` are still moving.
     pub fn is_final(self) -> bool {
-        matches!(self, SessionStatus::Success | SessionStatus::Failed | SessionStatus::Expired | SessionStatus::Canceled)
+        matches!(
+            self,
+            SessionStatus::Success | SessionStatus::Failed | SessionStatus::Expired | SessionStatus::Canceled
+        )
     }
 
     /// The final statuses, as a preset lists them for an engine's own stop condition.

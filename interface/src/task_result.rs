@@ -1,5 +1,5 @@
 //! The task result `execute` answers and the engine acts on. The plugin builds it and serialises
-//! it once; hosts deserialise it. The README's "The task result" section documents each field.
+//! it once; hosts deserialise it. docs/reference.md ("The task result") documents each field.
 //!
 //! `Json` is how the two documents a result carries are held: Plaid's answer
 //! (`output.response.body`) and the masked request (`output.request.body`). A host reads them as
@@ -7,7 +7,9 @@
 //! the result as it came instead of being parsed into a tree and written out again; an engine that
 //! acts only on the status reads `TaskResult<IgnoredAny>`, which skips both without building them.
 
-use serde::{ser::SerializeStruct, Deserialize, Serialize, Serializer};
+use std::fmt;
+
+use serde::{de::DeserializeOwned, ser::SerializeStruct, Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{present, Report, TaskStatus};
@@ -60,13 +62,32 @@ impl<Json: Serialize> TaskResult<Json> {
     }
 }
 
-/// For the default only, so that `TaskResult::from_json` needs no annotation; another `Json` is
-/// read with `serde_json::from_str`.
-impl TaskResult {
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+impl<Json: DeserializeOwned> TaskResult<Json> {
+    /// Reads the task result `execute` answered, as a host does.
+    pub fn read(text: &str) -> Result<Self, Unreadable> {
+        serde_json::from_str(text).map_err(|e| Unreadable { line: e.line(), column: e.column() })
     }
 }
+
+/// A task result a host cannot read, and where reading stopped. serde's own message is left out:
+/// it could quote a value of the result, and the output holds personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreadable {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the plugin answered a task result this host cannot read (line {}, column {})",
+            self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for Unreadable {}
 
 /// Written by hand for `retryable`, which is derived from the status rather than stored.
 impl<Json: Serialize> Serialize for TaskResult<Json> {
@@ -218,13 +239,13 @@ mod tests {
             json!({"status": "FAILED", "output": {"request_id": null, "error_code": null, "attempt": 2, "elapsed_ms": 0},
                    "reasonForIncompletion": "why", "retryable": true, "retry_after_seconds": 60.0, "logs": []})
         );
-        assert_eq!(TaskResult::from_json(&text).unwrap(), r);
+        assert_eq!(TaskResult::read(&text), Ok(r));
     }
 
     #[test]
     fn raw_documents_write_as_values_do_and_a_verdict_skips_them() {
         let text = r#"{"status":"COMPLETED","output":{"response":{"statusCode":200,"headers":{"content-type":null},"body":{"id":"idv_1","user":{"city":"x"}}},"request":{"method":"POST","url":"u","headers":{},"body":{"strategy":"reset"}},"attempt":1,"elapsed_ms":3},"reasonForIncompletion":null,"retryable":false,"retry_after_seconds":null,"logs":["a"]}"#;
-        let value = TaskResult::from_json(text).unwrap();
+        let value: TaskResult = TaskResult::read(text).unwrap();
         assert_eq!(value.to_json(), text);
         let raw: TaskResult<Box<serde_json::value::RawValue>> = serde_json::from_str(text).unwrap();
         assert_eq!(raw.to_json(), text);
@@ -246,5 +267,12 @@ mod tests {
             Some("the input is invalid (The input is not valid JSON: invalid UTF-8 at line 1 column 1); nothing was sent")
         );
         assert_eq!(result.output.validation, serde_json::to_value(&report).ok());
+    }
+
+    #[test]
+    fn an_unreadable_result_is_placed_never_quoted() {
+        let e = TaskResult::<Value>::read(r#"{"status": "canary-personal"}"#).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 29));
+        assert!(!e.to_string().contains("canary"), "{e}");
     }
 }

@@ -87,7 +87,9 @@ fn answered(received: Received, request_id: Option<String>, logs: &mut Vec<Strin
         Class::Unknown(why) => retryable(why),
     };
     if result.status != Status::Completed {
-        if let Some([error_type, error_code, error_message, display_message]) = outcome::plaid_error_fields(&received) {
+        if let Some([error_type, error_code, error_message, display_message]) =
+            outcome::plaid_error_fields(&received)
+        {
             let output = &mut result.output;
             output.error_type = Some(error_type);
             output.error_code = Some(error_code);

@@ -1,7 +1,7 @@
 //! The request Plaid's official clients send, and sending it with timeouts clipped to the
 //! deadline.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use plaid_idv_retry_interface::{personal::MASK, RequestEcho};
 use serde_json::{value::RawValue, Map, Value};
@@ -16,6 +16,38 @@ use crate::{
     redact,
     settings::{Secret, Settings},
 };
+
+/// The retry body as Plaid wants it: the input with every member given as `null` left out.
+/// Plaid's docs ask to "omit the key entirely" rather than send null (id_number, steps, the
+/// address fields a country takes none of), and the schema lets null stand for "not given" only
+/// on optional keys, so dropping them changes no meaning. The input itself when it has no null.
+pub fn body(input: &Value) -> Cow<'_, Value> {
+    fn has_null_member(value: &Value) -> bool {
+        match value {
+            Value::Object(members) => members.values().any(|v| v.is_null() || has_null_member(v)),
+            Value::Array(items) => items.iter().any(has_null_member),
+            _ => false,
+        }
+    }
+    fn without_nulls(value: &Value) -> Value {
+        match value {
+            Value::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), without_nulls(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+            other => other.clone(),
+        }
+    }
+    if has_null_member(input) {
+        Cow::Owned(without_nulls(input))
+    } else {
+        Cow::Borrowed(input)
+    }
+}
 
 /// Below this much time left, a call is not started: it could not finish anyway.
 const MIN_CALL_BUDGET: Duration = Duration::from_millis(50);

@@ -304,12 +304,11 @@ mod tests {
 
     use super::*;
 
-    /// A socket to a listener on loopback, and the accepted end, set to not block.
+    /// A socket to a listener on loopback, and the accepted end.
     fn pair() -> (Socket, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (peer, _) = listener.accept().unwrap();
-        peer.set_nonblocking(true).unwrap();
         let socket = Socket {
             stream,
             buffers: Held { buffers: LazyBuffers::new(1024, 1024), held: 0 },
@@ -333,15 +332,20 @@ mod tests {
         socket.transmit_output(bytes.len(), within(Duration::from_secs(5))).unwrap();
     }
 
-    fn drain(peer: &mut TcpStream) -> Vec<u8> {
-        let mut got = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = peer.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&chunk[..n]);
-        }
+    /// Waits until `stream` has something to read (bytes, or the peer's close): the readiness
+    /// signal the tests wait on instead of a sleep. A bound, never reached when all is well.
+    fn wait_readable(stream: &TcpStream) {
+        let mut poll = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd we own, for a socket that outlives the call.
+        let ready = unsafe { libc::poll(&mut poll, 1, 5_000) };
+        assert_eq!(ready, 1, "nothing to read within 5 s");
+    }
+
+    /// Exactly `n` bytes from the peer, as soon as they arrive.
+    fn receive(peer: &mut TcpStream, n: usize) -> Vec<u8> {
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut got = vec![0; n];
+        peer.read_exact(&mut got).unwrap();
         got
     }
 
@@ -349,20 +353,19 @@ mod tests {
     fn head_and_body_leave_together_and_before_any_read() {
         let (mut socket, mut peer) = pair();
         transmit(&mut socket, b"HEAD|");
-        std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(drain(&mut peer), b"", "the head waits for the body");
+        assert_eq!(socket.buffers.held, 5, "the head waits for the body");
         assert!(!socket.is_open(), "a connection holding half a request is not reused");
         transmit(&mut socket, b"BODY");
-        std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(drain(&mut peer), b"HEAD|BODY", "one write, in order");
+        assert_eq!(socket.buffers.held, 0, "both went out");
+        assert_eq!(receive(&mut peer, 9), b"HEAD|BODY", "one write, in order");
 
         // A transmit with nothing after it goes out when the answer is awaited.
         transmit(&mut socket, b"PING");
+        assert_eq!(socket.buffers.held, 4);
         peer.write_all(b"PONG").unwrap();
         assert!(socket.await_input(within(Duration::from_secs(5))).unwrap());
         assert_eq!(socket.buffers().input(), b"PONG");
-        std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(drain(&mut peer), b"PING");
+        assert_eq!(receive(&mut peer, 4), b"PING");
     }
 
     #[test]
@@ -391,11 +394,11 @@ mod tests {
         let (mut socket, peer) = pair();
         assert!(socket.is_open());
         (&peer).write_all(b"x").unwrap();
-        std::thread::sleep(Duration::from_millis(20));
+        wait_readable(&socket.stream);
         assert!(!socket.is_open(), "bytes nobody asked for");
         let (mut socket, peer) = pair();
         drop(peer);
-        std::thread::sleep(Duration::from_millis(20));
+        wait_readable(&socket.stream);
         assert!(!socket.is_open(), "closed by the peer");
     }
 }

@@ -239,7 +239,10 @@ mod tests {
             assert!(per_minute * interval / 60 >= 5, "{environment}");
             assert!(poll["giveUpAfterSeconds"].as_u64().unwrap() > interval * 100);
             assert_eq!(poll["finalStatuses"], json!(["success", "failed", "expired", "canceled"]));
-            assert_eq!(p["httpRequest"]["body"]["identity_verification_id"], "${workflow.input.identity_verification_id}");
+            assert_eq!(
+                p["httpRequest"]["body"]["identity_verification_id"],
+                "${workflow.input.identity_verification_id}"
+            );
             assert!(p["httpRequest"]["url"].as_str().unwrap().ends_with("/identity_verification/get"));
         }
     }

@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn errors_name_the_field_and_never_its_value() {
         let r = report(json!({}));
-        assert_eq!((r.errors[0].path.as_str(), r.errors[0].rule.as_str()), ("/identity_verification_id", "required"));
+        assert_eq!(
+            (r.errors[0].path.as_str(), r.errors[0].rule.as_str()),
+            ("/identity_verification_id", "required")
+        );
         assert_eq!(r.errors[0].message, "identity_verification_id is required.");
         let r = report(json!({"identity_verification_id": 7, "canary-key": "canary-value"}));
         let rules: Vec<(&str, &str)> = r.errors.iter().map(|i| (i.path.as_str(), i.rule.as_str())).collect();
@@ -87,7 +90,10 @@ mod tests {
         for id in ["", "session-1"] {
             let r = report(json!({"identity_verification_id": id}));
             assert!(r.valid, "{r:?}");
-            assert_eq!((r.warnings[0].path.as_str(), r.warnings[0].rule.as_str()), ("/identity_verification_id", "unusual_id"));
+            assert_eq!(
+                (r.warnings[0].path.as_str(), r.warnings[0].rule.as_str()),
+                ("/identity_verification_id", "unusual_id")
+            );
         }
     }
 }

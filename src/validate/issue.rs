@@ -3,7 +3,10 @@
 
 use std::{collections::HashMap, sync::LazyLock};
 
-use jsonschema::{error::TypeKind, error::ValidationErrorKind as Kind, ValidationError};
+use jsonschema::{
+    error::{TypeKind, ValidationErrorKind as Kind},
+    JsonType, ValidationError,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -55,6 +58,10 @@ pub(super) fn from_error(e: &ValidationError<'_>, root: &Value) -> Vec<Issue> {
         Kind::Type { .. } if e.instance().is_null() && e.schema_path().as_str().contains("/then/") => {
             let (parent, field) = at.rsplit_once('/').unwrap_or(("", at));
             one(at.into(), "required", required(parent, &unescape(field)))
+        }
+        // Only null allowed: a field Plaid takes none of here (null is "not given", left out).
+        Kind::Type { kind: TypeKind::Single(JsonType::Null) } => {
+            one(at.into(), "not_accepted", not_accepted(at))
         }
         Kind::Type { kind } => {
             let null = if e.instance().is_null() { ", not null" } else { "" };
@@ -152,12 +159,12 @@ fn unknown(path: &str) -> String {
 fn enumeration(at: &str) -> String {
     match at {
         "/strategy" => "strategy must be one of reset, incomplete, infer or custom.".into(),
-        "/user/address/country" => {
-            "country must be the upper-case ISO 3166-1 alpha-2 code of a country Plaid lists, such as US or GB.".into()
-        }
+        "/user/address/country" => "country must be the upper-case ISO 3166-1 alpha-2 code of a country Plaid's Identity \
+                                    Verification serves, such as US or GB (normalize_input upper-cases it)."
+            .into(),
         "/user/id_number/type" => "type must be one of the 36 ID types Plaid documents, such as us_ssn.".into(),
-        "/user/address/region" => "region must be one of the address's country's subdivisions: the part of its \
-                                   ISO 3166-2 code after the hyphen, such as CA for US-CA or ON for CA-ON."
+        "/user/address/region" => "region must be one of the address's country's current or withdrawn ISO 3166-2 \
+                                   subdivisions, the part after the hyphen, such as CA for US-CA or ON for CA-ON."
             .into(),
         _ => format!("{} must be one of the allowed values.", subject(at)),
     }
@@ -179,16 +186,16 @@ fn shape(at: &str, root: &Value) -> String {
             format!("{} must contain at least one letter.", subject(at))
         }
         "/user/address/region" => {
-            "region must be the part of an ISO 3166-2 subdivision code after the hyphen: 1 to 3 \
-                                   upper-case letters or digits, such as CA for US-CA."
+            "region must be the part of an ISO 3166-2 subdivision code after the hyphen: 1 to 3 upper-case \
+             letters or digits, such as CA for US-CA (normalize_input upper-cases it and drops the prefix)."
                 .into()
         }
         "/user/address/postal_code" if address_country == Some("US") => {
-            "postal_code must be exactly 5 digits for a US address.".into()
+            "postal_code must be exactly 5 digits for a US address (normalize_input removes spaces and dashes).".into()
         }
-        "/user/address/postal_code" => {
-            "postal_code must be 2 to 10 letters or digits, without spaces or dashes.".into()
-        }
+        "/user/address/postal_code" => "postal_code must be 2 to 10 letters or digits: remove spaces and dashes, or \
+                                        set normalize_input in the settings to have them removed."
+            .into(),
         "/user/phone_number" => {
             "phone_number must be in E.164 form: +, the country code and the number, at most 15 \
                                  digits, no spaces."
@@ -201,7 +208,10 @@ fn shape(at: &str, root: &Value) -> String {
         }
         "/user/date_of_birth" => "date_of_birth must be a real calendar date written YYYY-MM-DD.".into(),
         "/user/id_number/value" => match id_type(root) {
-            Some((kind, t)) => format!("value must be {} for the ID type {kind}.", t.format),
+            Some((kind, t)) => format!(
+                "value must be {} for the ID type {kind}, without spaces, dots or dashes (normalize_input removes them).",
+                t.format
+            ),
             None => "value does not have the format of its ID type.".into(),
         },
         _ => format!("{} does not have the required format.", subject(at)),

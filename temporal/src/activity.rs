@@ -154,8 +154,7 @@ pub fn outcome(
         )
     };
     let text = answered.map_err(|e| plugin_error(format!("plugin error {e}")))?;
-    let result = TaskResult::from_json(&text)
-        .map_err(|_| plugin_error("the plugin answered something that is not a task result".to_owned()))?;
+    let result: TaskResult = TaskResult::read(&text).map_err(|e| plugin_error(e.to_string()))?;
     let (status, retry_after) = (result.status, result.retry_after_seconds);
     let reason = result.reason.clone().unwrap_or_else(|| "no reason given".to_owned());
     let error_code = result.output.error_code.as_ref().and_then(Value::as_str).map(str::to_owned);

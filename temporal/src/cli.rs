@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use plaid_idv_retry_interface::Exit;
+
 use crate::{
     exit::Exit,
     submit::{self, SubmitArgs},

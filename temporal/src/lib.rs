@@ -5,7 +5,8 @@
 //! `submit` starts one workflow per task input.
 //!
 //! The map of the crate:
-//! - [`cli`]: the commands and their flags; [`exit`]: their exit codes.
+//! - [`cli`]: the commands and their flags (their exit codes are the interface's `Exit`,
+//!   host-sim's too).
 //! - [`connection`]: reaching a Temporal server (address, namespace, TLS, API key).
 //! - [`codec`]: every payload encrypted before it leaves the process, with the key from
 //!   `PLAID_IDV_PAYLOAD_KEY`.
@@ -24,7 +25,6 @@ pub mod cli;
 pub mod codec;
 pub mod connection;
 pub mod error;
-pub mod exit;
 pub mod persisted;
 pub mod policy;
 pub mod submit;

@@ -15,6 +15,8 @@ use temporalio_client::{
 use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
 
+use plaid_idv_retry_interface::Exit;
+
 use crate::{
     activity::{COMPLETED, FAILED, TERMINAL},
     codec::PayloadKey,

@@ -8,7 +8,7 @@
 
 use std::{path::PathBuf, time::Instant};
 
-use host_sim::{execute_stream, Inputs, RetryPolicy};
+use host_sim::{execute_stream, Inputs};
 use plaid_idv_retry_interface as interface;
 use plaid_idv_test_support::temporal::*;
 use serde_json::{json, Value};
@@ -40,7 +40,7 @@ fn tasks_per_second_through_temporal_beside_host_sim_run() {
         std::env::current_exe().unwrap().parent().map(PathBuf::from).unwrap().join("libplaid_idv_retry.so");
     let plugin = interface::load(&plugin_path).expect("the plugin");
     let preset: Value = serde_json::from_str(&plugin.settings_preset("{}").unwrap()).unwrap();
-    let policy = RetryPolicy::from_preset(&preset).unwrap();
+    let policy = interface::RetryPolicy::from_preset(&preset).unwrap();
     let task_settings = json!({"base_url": sim.url(), "client_id": simulator::DEFAULT_CLIENT_ID,
         "secret": simulator::DEFAULT_SECRET})
     .to_string();

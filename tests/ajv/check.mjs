@@ -1,7 +1,9 @@
 // Validates the case table with ajv as automation builders use it: Ajv2020 in strict mode, with
 // ajv-formats. Usage: node check.mjs SCHEMA CASES [MORE_SCHEMAS...]
-// Prints {"compiled": [...], "cases": [{"name", "valid", "errors": [{"path", "keyword"}]}]} on
-// stdout; a schema that does not compile in strict mode exits 1 with ajv's message on stderr.
+// Prints {"compiled": [...], "cases": [{"name", "valid", "errors": [{"path", "keyword"}],
+// "warnings": [rule]}]} on stdout: "warnings" are the input schema's warning rules ($defs/warnings,
+// each compiled on its own as a form would) that the case fails. A schema that does not compile in
+// strict mode exits 1 with ajv's message on stderr.
 import fs from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -17,9 +19,15 @@ function ajv() {
 
 const compiled = [];
 let validate;
+const warnings = [];
 try {
-  validate = ajv().compile(read(schemaPath));
+  const schema = read(schemaPath);
+  validate = ajv().compile(schema);
   compiled.push(schemaPath);
+  for (const [rule, def] of Object.entries(schema.$defs?.warnings ?? {})) {
+    warnings.push([rule, ajv().compile({ $schema: schema.$schema, ...def })]);
+    compiled.push(`${schemaPath}#/$defs/warnings/${rule}`);
+  }
   for (const path of more) {
     ajv().compile(read(path));
     compiled.push(path);
@@ -32,6 +40,7 @@ try {
 const cases = read(casesPath).cases.map((c) => {
   const valid = validate(c.input);
   const errors = (validate.errors ?? []).map((e) => ({ path: e.instancePath, keyword: e.keyword }));
-  return { name: c.name, valid, errors };
+  const failed = warnings.filter(([, check]) => !check(c.input)).map(([rule]) => rule);
+  return { name: c.name, valid, errors, warnings: failed };
 });
 process.stdout.write(JSON.stringify({ compiled, cases }));

@@ -37,12 +37,12 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry_interface::{self as interface, Plugin};
+use plaid_idv_retry_interface::{self as interface, Exit, Plugin};
 use serde_json::{json, Value};
 
 use plaid_idv_simulator::SimulatorConfig;
 
-use crate::{error::Failure, exit::Exit, latency::percentile, sandbox::ChildSimulator};
+use crate::{error::Failure, latency::percentile, sandbox::ChildSimulator};
 use measure::micros;
 use workload::{RawRequest, FULL_INPUT, MINIMAL_INPUT};
 

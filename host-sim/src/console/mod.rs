@@ -18,11 +18,10 @@ mod server;
 use std::net::SocketAddr;
 
 use clap::Args;
-use plaid_idv_retry_interface::Plugin;
+use plaid_idv_retry_interface::{Exit, Plugin};
 
 use crate::{
     error::Failure,
-    exit::Exit,
     target::{self, TargetArgs},
 };
 

@@ -18,7 +18,9 @@ use super::{
     api::{ApiError, Console},
     guard,
 };
-use crate::{error::Failure, exit::Exit};
+use plaid_idv_retry_interface::Exit;
+
+use crate::error::Failure;
 
 /// Only this server's own files: no inline script or style, no framing, no form posts, no
 /// plugins. Everything the page shows is set as text, so even a slip would render nothing.

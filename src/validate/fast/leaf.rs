@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// A string field's own subschema, in the few keywords the schema's string fields use: its type,
 /// lengths (in code points, as JSON Schema counts), pattern (translated and compiled exactly as
-/// jsonschema does, with the same engine), enum or const, `not` of a pattern, and format (left to
+/// jsonschema does, with the same engine), enum or const, `not` of a pattern or an enum, and format (left to
 /// jsonschema itself). A subschema with any other assertion is not a leaf, and the fast path
 /// stays off. `proof::leaves_judge_strings_as_jsonschema_does` holds each leaf to jsonschema.
 pub(super) struct Leaf {
@@ -16,6 +16,8 @@ pub(super) struct Leaf {
     pub(super) max_length: usize,
     pub(super) pattern: Option<fancy_regex::Regex>,
     pub(super) not_pattern: Option<fancy_regex::Regex>,
+    /// `not` of an enum: values the field must not be (a withdrawn region draws a warning).
+    pub(super) not_one_of: Option<Set>,
     pub(super) one_of: Option<Set>,
     /// jsonschema's check of the `format` alone (a format is not a pattern: the email pattern
     /// allows labels like `a--b` that the hostname rules refuse).
@@ -43,10 +45,13 @@ impl Leaf {
             Some(_) => None,
         };
         let length = |key: &str| object.get(key).map(|n| n.as_u64().and_then(|n| usize::try_from(n).ok()));
-        let not_pattern = match object.get("not") {
-            None => None,
-            Some(not) if not.as_object()?.len() == 1 => Some(regex(not.get("pattern")?)?),
-            Some(_) => return None,
+        let (not_pattern, not_one_of) = match object.get("not") {
+            None => (None, None),
+            Some(not) => match not.as_object()?.iter().collect::<Vec<_>>()[..] {
+                [(key, pattern)] if key == "pattern" => (Some(regex(pattern)?), None),
+                [(key, values)] if key == "enum" => (None, Some(Set::of(values)?)),
+                _ => return None,
+            },
         };
         let one_of = match (object.get("enum"), object.get("const")) {
             (Some(values), None) | (None, Some(values)) => Some(Set::of(values)?),
@@ -64,6 +69,7 @@ impl Leaf {
             max_length: length("maxLength").unwrap_or(Some(usize::MAX))?,
             pattern,
             not_pattern,
+            not_one_of,
             one_of,
             format: match object.get("format") {
                 Some(format) => {
@@ -86,6 +92,7 @@ impl Leaf {
             && self.one_of.as_ref().is_none_or(|set| set.contains(text))
             && self.pattern.as_ref().is_none_or(|p| p.is_match(text).unwrap_or(false))
             && self.not_pattern.as_ref().is_none_or(|p| p.is_match(text).is_ok_and(|m| !m))
+            && self.not_one_of.as_ref().is_none_or(|set| !set.contains(text))
             && self.format.as_ref().is_none_or(|f| f.is_valid(&Value::from(text)))
     }
 }

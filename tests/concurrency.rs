@@ -3,7 +3,8 @@
 //! holds exactly one session per completed execute.
 //!
 //! CI runs 16 threads × `CONCURRENCY_EXECUTES` (default 500) executes; the full 16 × 10,000 is
-//! the ignored test (README): `cargo test -p host-sim --test concurrency -- --ignored --nocapture`.
+//! the ignored test (docs/testing.md):
+//! `cargo test -p plaid-idv-retry --test concurrency -- --ignored --nocapture`.
 
 use std::{
     collections::HashSet,
@@ -11,7 +12,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::percentile;
 use plaid_idv_simulator::{self as simulator, SimulatorConfig, Status};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
@@ -98,14 +98,13 @@ fn sixteen_threads(per_thread: usize) {
         assert_eq!(sandbox.session_count(user, TEMPLATE), per_thread + 1, "{user}");
     }
     assert_eq!(sandbox.ledger().len(), completed + THREADS);
-    let mut latencies: Vec<Duration> = per_thread_results.into_iter().flat_map(|(_, l, _)| l).collect();
+    // Latency percentiles are host-sim's bench's to measure (docs/performance.md); here, the worst.
+    let slowest = per_thread_results.iter().flat_map(|(_, l, _)| l).max().copied().unwrap_or_default();
     eprintln!(
         "concurrency: {THREADS} threads × {per_thread} executes = {completed} completed in {:.1} s \
-         ({:.0}/s), p50 {:?}, p99 {:?}, {scans} results scanned for canaries",
+         ({:.0}/s), the slowest execute {slowest:?}, {scans} results scanned for canaries",
         took.as_secs_f64(),
         completed as f64 / took.as_secs_f64(),
-        percentile(&mut latencies, 50.0),
-        percentile(&mut latencies, 99.0),
     );
 }
 
@@ -115,7 +114,7 @@ fn sixteen_threads_share_one_plugin() {
 }
 
 #[test]
-#[ignore = "16 × 10,000 executes, minutes in a debug build: run by hand (README)"]
+#[ignore = "16 × 10,000 executes, minutes in a debug build: run by hand (docs/testing.md)"]
 fn sixteen_threads_ten_thousand_executes_each() {
     sixteen_threads(executes_from_env(10_000));
 }

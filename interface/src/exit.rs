@@ -1,17 +1,20 @@
-//! host-sim's exit codes, each with one name: what a script calling host-sim branches on.
+//! The exit codes of the hosts' commands (host-sim, plaid-idv-temporal), each with one name: what
+//! a script calling either branches on. One definition, so a script treats both engines alike.
 
-use plaid_idv_retry_interface::TaskStatus;
+use crate::TaskStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// The command did its job: a valid input, a completed task.
+    /// The command did its job: a valid input, a completed task (for `run` and `submit --wait`:
+    /// every task), a worker that drained.
     Success = 0,
-    /// An invalid input, or a task that failed retryably (for `run`: at least one did).
+    /// An invalid input, or a task that failed retryably (its attempts ran out) or did not finish
+    /// (for `run` and `submit --wait`: at least one did).
     Incomplete = 1,
-    /// The command could not do its job: bad usage, a file it cannot read, a plugin that does not
-    /// load, a server that cannot start.
+    /// The command could not do its job: bad usage (clap's own code), a file it cannot read, a
+    /// plugin that does not load, a server that cannot start or be reached.
     Error = 2,
-    /// A task that failed terminally: do not retry it.
+    /// A task that failed terminally, or an input line that is not JSON: do not retry it.
     Terminal = 3,
 }
 
@@ -35,7 +38,7 @@ impl From<Exit> for std::process::ExitCode {
 mod tests {
     use super::*;
 
-    /// The numbers are the CLI contract (README): scripts branch on them.
+    /// The numbers are the CLI contract (docs/guide.md, docs/temporal.md): scripts branch on them.
     #[test]
     fn codes_are_the_documented_numbers() {
         let code = |status| Exit::from(status) as u8;

@@ -1,4 +1,4 @@
-//! What the engine remembers between tasks: the newest Identity Verification attempt each user's
+//! What an engine remembers between tasks: the newest Identity Verification attempt each user's
 //! tasks reported (`output.latest_attempt_id`), handed to the next execute for that user as the
 //! context's `latest_attempt_id`.
 //!
@@ -17,8 +17,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use plaid_idv_retry_interface::TaskResult;
 use serde::Deserialize;
+
+use crate::TaskResult;
 
 /// Far longer than reconciliation's tolerance (seconds), short enough to bound the memory.
 const KEEP: Duration = Duration::from_secs(60);
@@ -74,9 +75,8 @@ impl LatestAttempts {
 
 #[cfg(test)]
 mod tests {
-    use plaid_idv_retry_interface::TaskStatus;
-
     use super::*;
+    use crate::TaskStatus;
 
     fn reporting(id: Option<&str>) -> TaskResult {
         let mut result = TaskResult::new(TaskStatus::Completed, None);

@@ -1,11 +1,9 @@
 //! The fault matrix: execute, through the real `.so`, against the simulator misbehaving in every
-//! way a Plaid call goes wrong. For each fault: the classification docs/execute.md promises, a
-//! return within the read timeout plus one second, never a retryable answer after a session was
-//! created, and, driven through the engine's retry loop with the fault on the first requests,
-//! no retry lost: the task ends COMPLETED with exactly one new session in the ledger.
-//!
-//! Why here and not in the root `tests/`: the engine's retry loop is host-sim's
-//! (`host_sim::engine`).
+//! way a Plaid call goes wrong. For each fault: the classification docs/reference.md promises
+//! ("Classification"), a return within the read timeout plus one second, never a retryable answer
+//! after a session was created, and, driven through an engine's retry loop (the interface's
+//! `run_task`) with the fault on the first requests, no retry lost: the task ends COMPLETED with
+//! exactly one new session in the ledger.
 //!
 //! A relay (std::net) stands between the plugin and the simulator. It counts `/retry` requests
 //! and, for the first N, either adds the simulator's `X-Sim-Fault` header (the simulator's own
@@ -24,8 +22,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_sim::{run_task, LatestAttempts, RetryPolicy};
-use plaid_idv_retry_interface::TaskStatus;
+use plaid_idv_retry_interface::{run_task, LatestAttempts, RetryPolicy, TaskStatus};
 use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 use plaid_idv_test_support as support;
 use serde_json::{json, Value};
@@ -435,8 +432,10 @@ fn single(case: &Case) -> usize {
         }
     };
     let context = json!({"attempt": 1, "timeout_ms": BUDGET.as_millis() as u64}).to_string();
+    // Loaded before the clock starts: a test process's first load builds the plugin.
+    let plugin = plugin();
     let started = Instant::now();
-    let text = plugin().execute(&canary_input().to_string(), &task_settings(&url), &context).unwrap();
+    let text = plugin.execute(&canary_input().to_string(), &task_settings(&url), &context).unwrap();
     let took = started.elapsed();
     let result = scanned(&text);
     assert_eq!(result["status"], case.status, "{}: {result}", case.name);
@@ -535,6 +534,15 @@ fn faults_after_the_attempt_was_recorded_are_reconciled_to_exactly_one_session()
     run_matrix(|c| c.records);
 }
 
+/// The n-th `/retry` request's draw in a fixed pseudo-random plan (splitmix64), so a failure
+/// replays.
+fn plan(n: usize) -> u64 {
+    let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Chaos: 16 engine workers, each running tasks for its own user through the engine's retry loop,
 /// while the relay breaks about four `/retry` requests in ten with a fault drawn from the matrix
 /// (recorded or not). Every task must complete with exactly one new session, the one following
@@ -558,12 +566,8 @@ fn sixteen_workers_under_random_faults_open_exactly_one_session_per_task() {
     .map(|f| Action::Forward(Some(f)))
     .chain([Action::ForwardThenAnswer(raw("200 OK", &[], NOT_UTF8))])
     .collect();
-    // A fixed pseudo-random plan (splitmix64), so a failure replays.
     let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), move |n| {
-        let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
+        let z = plan(n);
         (z % 10 < 4).then(|| faults[(z / 10) as usize % faults.len()].clone())
     });
     let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 12, backoff_rate: 1.0 };
@@ -632,13 +636,9 @@ fn one_user_retried_back_to_back_under_dropped_answers_is_not_ambiguous_when_the
     let tasks: usize = std::env::var("SAME_USER_TASKS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     let run = |remember: bool| {
         let sandbox = simulator();
+        // The chaos test's plan: the same requests break in both runs.
         let relay = Relay::planned(TcpListener::bind("127.0.0.1:0").unwrap(), sandbox.addr(), |n| {
-            // The chaos test's splitmix64 plan: the same requests break in both runs.
-            let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z % 10 < 4).then_some(Action::Forward(Some("drop_after_record")))
+            (plan(n) % 10 < 4).then_some(Action::Forward(Some("drop_after_record")))
         });
         let policy = RetryPolicy { interval_seconds: 0.05, max_attempts: 3, backoff_rate: 1.0 };
         let settings = task_settings(&relay.url);
