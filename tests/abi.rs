@@ -292,7 +292,8 @@ fn an_older_host_loads_this_plugin_and_runs_the_retry() {
         (Some(abi_version()), Some(RETRY))
     );
     let result = lines.get(1).and_then(|l| l.strip_prefix("execute: "));
-    let result = TaskResult::<Value>::read(result.unwrap_or_else(|| panic!("no task result: {stdout}"))).unwrap();
+    let result =
+        TaskResult::<Value>::read(result.unwrap_or_else(|| panic!("no task result: {stdout}"))).unwrap();
     assert_eq!(result.status, TaskStatus::Completed, "{result:?}");
     let body = &result.output.response.as_ref().unwrap().body;
     assert_eq!(body["client_user_id"], user);
