@@ -157,13 +157,16 @@ fn session_body(status: &str) -> Value {
     body
 }
 
+/// How a test server answers each request.
+type Answer = Box<dyn Fn() -> Reply + Send + Sync>;
+
 /// What may be transient is retryable, the answers a retry cannot trust included: a get changes
 /// nothing at Plaid, so nothing is reconciled and nothing is terminal for want of knowing.
 #[test]
 fn what_may_pass_is_retryable_and_nothing_is_reconciled() {
     let html =
         || Reply::with_headers(502, &[("Content-Type", "text/html")], b"<html>bad gateway</html>".to_vec());
-    let cases: Vec<(&str, Box<dyn Fn() -> Reply + Send + Sync>, Option<f64>)> = vec![
+    let cases: Vec<(&str, Answer, Option<f64>)> = vec![
         ("429", Box::new(|| Reply::json(429, &plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT"))), Some(60.0)),
         (
             "500 API_ERROR",

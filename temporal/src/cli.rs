@@ -7,7 +7,6 @@ use clap::{Parser, Subcommand};
 use plaid_idv_retry_interface::Exit;
 
 use crate::{
-    exit::Exit,
     submit::{self, SubmitArgs},
     worker::{self, WorkerArgs},
 };

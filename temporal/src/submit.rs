@@ -22,7 +22,6 @@ use crate::{
     codec::PayloadKey,
     connection::ServerArgs,
     error::Error,
-    exit::Exit,
     task::Task,
     workflow::RetryWorkflow,
 };
