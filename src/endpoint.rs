@@ -1,18 +1,24 @@
-//! The endpoint this plugin offers, in Plaid's words: its path and the API version the plugin is
-//! written against, Plaid's page for it, how the plugin names itself to Plaid, the task id engines
-//! know it by, and how long a call waits by default. A leaf: the manifest, the preset, the
-//! settings and the call all read these, and it reads none of them.
+//! The endpoints this plugin offers, in Plaid's words: their paths and the API version the plugin
+//! is written against, Plaid's pages for them, how the plugin names itself to Plaid, the task ids
+//! engines know them by, and how long a call waits by default. A leaf: the manifest, the presets,
+//! the settings and the calls all read these, and it reads none of them.
 
-/// The task id engines know the endpoint by (the manifest's `task.id`, the preset's task name).
-pub const TASK_ID: &str = "plaid.identity_verification.retry";
-/// The endpoint this plugin offers as a task.
+/// The task id engines know the retry by (the manifest's `task.id`, the preset's task name).
+pub const RETRY_TASK_ID: &str = "plaid.identity_verification.retry";
+/// The endpoint the retry task calls.
 pub const RETRY_PATH: &str = "/identity_verification/retry";
+pub const RETRY_DOCUMENTATION_URL: &str =
+    "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
+/// The task id engines know the session's read by: what follows a retry to its verdict.
+pub const GET_TASK_ID: &str = "plaid.identity_verification.get";
+/// The endpoint the get task calls.
+pub const GET_PATH: &str = "/identity_verification/get";
+pub const GET_DOCUMENTATION_URL: &str =
+    "https://plaid.com/docs/api/products/identity-verification/#identity_verificationget";
 /// Where reconciliation asks which attempts exist.
 pub const LIST_PATH: &str = "/identity_verification/list";
 /// The `Plaid-Version` the request and response shapes follow (the settings may name another).
 pub const PLAID_VERSION: &str = "2020-09-14";
-pub const DOCUMENTATION_URL: &str =
-    "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
 /// Sent on every call, and in the preset's headers.
 pub const USER_AGENT: &str = concat!("plaid-idv-retry/", env!("CARGO_PKG_VERSION"));
 

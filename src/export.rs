@@ -14,7 +14,7 @@ use abi_stable::{
 
 use plaid_idv_retry_interface::{ErrorCode, PluginError, PluginModule, PluginModuleRef, PluginResult};
 
-use crate::{error::Error, manifest, preset, schema, validate};
+use crate::{error::Error, manifest, schema, task::Task};
 
 #[export_root_module]
 pub fn root_module() -> PluginModuleRef {
@@ -26,6 +26,11 @@ pub fn root_module() -> PluginModuleRef {
         settings_preset,
         validate,
         execute,
+        task_input_schema,
+        task_output_schema,
+        task_settings_preset,
+        task_validate,
+        task_execute,
     }
     .leak_into_prefix()
 }
@@ -34,28 +39,59 @@ extern "C" fn manifest_fn() -> PluginResult {
     guard("manifest", || Ok(manifest::json().to_owned()))
 }
 
-extern "C" fn input_schema() -> PluginResult {
-    guard("input_schema", || Ok(schema::INPUT.to_owned()))
-}
-
-extern "C" fn output_schema() -> PluginResult {
-    guard("output_schema", || Ok(schema::OUTPUT.to_owned()))
-}
-
 extern "C" fn settings_schema() -> PluginResult {
     guard("settings_schema", || Ok(schema::SETTINGS.to_owned()))
 }
 
+// ABI 1.0: the manifest's `task`, the retry.
+
+extern "C" fn input_schema() -> PluginResult {
+    guard("input_schema", || Ok(Task::Retry.input_schema().to_owned()))
+}
+
+extern "C" fn output_schema() -> PluginResult {
+    guard("output_schema", || Ok(Task::Retry.output_schema().to_owned()))
+}
+
 extern "C" fn settings_preset(options: RStr<'_>) -> PluginResult {
-    guard("settings_preset", || preset::settings_preset(options.as_str()))
+    guard("settings_preset", || Task::Retry.settings_preset(options.as_str()))
 }
 
 extern "C" fn validate(input: RStr<'_>) -> PluginResult {
-    guard("validate", || Ok(validate::report_json(input.as_str())))
+    guard("validate", || Ok(Task::Retry.validate(input.as_str())))
 }
 
 extern "C" fn execute(input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult {
-    guard("execute", || crate::execute::execute(input.as_str(), settings.as_str(), context.as_str()))
+    guard("execute", || Task::Retry.execute(input.as_str(), settings.as_str(), context.as_str()))
+}
+
+// ABI 1.1: any task of the manifest's `tasks`, by its id.
+
+extern "C" fn task_input_schema(task: RStr<'_>) -> PluginResult {
+    guard("task_input_schema", || Ok(Task::by_id(task.as_str())?.input_schema().to_owned()))
+}
+
+extern "C" fn task_output_schema(task: RStr<'_>) -> PluginResult {
+    guard("task_output_schema", || Ok(Task::by_id(task.as_str())?.output_schema().to_owned()))
+}
+
+extern "C" fn task_settings_preset(task: RStr<'_>, options: RStr<'_>) -> PluginResult {
+    guard("task_settings_preset", || Task::by_id(task.as_str())?.settings_preset(options.as_str()))
+}
+
+extern "C" fn task_validate(task: RStr<'_>, input: RStr<'_>) -> PluginResult {
+    guard("task_validate", || Ok(Task::by_id(task.as_str())?.validate(input.as_str())))
+}
+
+extern "C" fn task_execute(
+    task: RStr<'_>,
+    input: RStr<'_>,
+    settings: RStr<'_>,
+    context: RStr<'_>,
+) -> PluginResult {
+    guard("task_execute", || {
+        Task::by_id(task.as_str())?.execute(input.as_str(), settings.as_str(), context.as_str())
+    })
 }
 
 /// Runs `f`, turning its error or its panic into a `PluginError`. The panic's own message is

@@ -1,4 +1,5 @@
-//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in each engine's dialect.
+//! The engine's HTTP task, pre-filled for `POST /identity_verification/retry`, in each engine's
+//! dialect; `get` is the get task's.
 //!
 //! - `seed`: the seed host's task JSON (`"type": "Http"`, `httpRequest`, `retry`, timeouts,
 //!   `credentials`). Task inputs are mapped into the body with `${workflow.input.<field>}`
@@ -23,17 +24,20 @@
 
 mod airflow;
 mod classification;
+pub mod get;
 mod n8n;
 
 use serde_json::{json, Map, Value};
 
-use plaid_idv_retry_interface::{Dialect, Environment, ErrorCode, PresetOptions, TaskStatus, PLUGIN_ERROR};
+use plaid_idv_retry_interface::{
+    Dialect, Environment, ErrorCode, PresetChoices, PresetOptions, TaskStatus, PLUGIN_ERROR,
+};
 
 use crate::{
     arguments::Argument,
     endpoint::{
-        DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION, RETRY_PATH, TASK_ID,
-        USER_AGENT,
+        DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, PLAID_VERSION, RETRY_PATH,
+        RETRY_TASK_ID, USER_AGENT,
     },
     error::Error,
 };
@@ -109,7 +113,7 @@ fn headers(secret_ref: impl Fn(&str) -> String) -> Value {
 fn seed(environment: Environment) -> Value {
     let secret_ref = |name: &str| format!("${{secrets.{name}}}");
     json!({
-        "name": TASK_ID,
+        "name": RETRY_TASK_ID,
         "type": "Http",
         "description": format!(
             "Retry a Plaid Identity Verification ({}). Optional inputs left out are sent as null, which Plaid \
@@ -140,7 +144,7 @@ fn seed(environment: Environment) -> Value {
 
 fn conductor(environment: Environment) -> Value {
     let secret_ref = |name: &str| format!("${{workflow.secrets.{name}}}");
-    let name = TASK_ID.replace('.', "_");
+    let name = RETRY_TASK_ID.replace('.', "_");
     json!({
         "task": {
             "name": name,
@@ -181,8 +185,11 @@ fn conductor(environment: Environment) -> Value {
 
 /// What each option of `settings_preset` accepts, as the manifest announces it to hosts that
 /// offer the choice (host-sim's console).
-pub fn options() -> Value {
-    json!({"environment": Environment::ALL, "dialect": Dialect::ALL})
+pub fn options() -> PresetChoices {
+    PresetChoices {
+        environment: Environment::ALL.iter().map(|e| e.as_str().to_owned()).collect(),
+        dialect: Dialect::ALL.iter().map(|d| d.as_str().to_owned()).collect(),
+    }
 }
 
 /// What a Temporal worker (`plaid-idv-temporal`) applies: the activity's options and the task
@@ -192,7 +199,7 @@ pub fn options() -> Value {
 fn temporal(environment: Environment) -> Value {
     let seconds = |s: u64| format!("{s}s");
     json!({
-        "activityType": TASK_ID,
+        "activityType": RETRY_TASK_ID,
         "activityOptions": {
             "startToCloseTimeout": seconds(TASK_TIMEOUT_SECONDS),
             // A killed worker's activity moves on after this, not after the whole timeout.
@@ -224,8 +231,8 @@ mod tests {
     #[test]
     fn every_option_the_manifest_announces_is_accepted() {
         let announced = options();
-        for environment in announced["environment"].as_array().unwrap() {
-            for dialect in announced["dialect"].as_array().unwrap() {
+        for environment in &announced.environment {
+            for dialect in &announced.dialect {
                 let options = json!({"environment": environment, "dialect": dialect}).to_string();
                 assert!(settings_preset(&options).is_ok(), "{options}");
             }

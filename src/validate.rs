@@ -1,5 +1,6 @@
 //! The validation report of a task input: every error, at the pointer of the field to fix, in
 //! words a person can act on, plus warnings about inputs Plaid accepts but that are likely mistakes.
+//! This module is the retry's; `get` is the get task's, with the same parsing and messages.
 //!
 //! The input schema is the authority on validity: it is compiled once, shared by all threads, and
 //! an input is valid exactly when the schema says so and its phone number passes libphonenumber
@@ -11,6 +12,7 @@
 //! data or secrets.
 
 mod fast;
+pub(crate) mod get;
 mod issue;
 mod normalize;
 mod phone;
@@ -150,7 +152,12 @@ fn tidy(issues: &mut Vec<Issue>) {
 /// The report of a task input given as JSON text, as JSON text: what the exported `validate`
 /// answers. Text that is too big, not JSON, or not an object is an invalid input, not a failure.
 pub fn report_json(text: &str) -> String {
-    serde_json::to_string(&check_text(text)).unwrap_or_else(|_| {
+    written(&check_text(text))
+}
+
+/// A report as JSON text.
+fn written(report: &Report) -> String {
+    serde_json::to_string(report).unwrap_or_else(|_| {
         // Unreachable in practice (plain strings and bools); still never a panic across the FFI.
         r#"{"valid":false,"errors":[{"path":"","message":"The report could not be written.","rule":"internal"}],"warnings":[]}"#.into()
     })

@@ -3,11 +3,15 @@
 //! Everything crossing the boundary is an FFI-safe abi_stable type; documents travel as JSON text
 //! (`RStr` in, `RResult<RString, PluginError>` out).
 //!
-//! How the ABI may grow: append new functions *after* `execute`, the `last_prefix_field`. An older
-//! host then still loads a newer plugin and simply never sees the new fields; a newer host reads
-//! them through accessors that return `None` for an older plugin. abi_stable's checked loader
-//! refuses a plugin with *fewer* fields than the host's type ("too many fields", upstream #118), so
-//! a newer host must keep a frozen copy of each earlier `PluginModule` and retry the load with it
+//! ABI 1.0 is the first seven functions: they address the one task the manifest's `task` names.
+//! ABI 1.1 appends five that address any task the manifest's `tasks` lists, by its id (the
+//! settings schema is shared by every task, so it has no second function).
+//!
+//! How the ABI may grow: append new functions after the last one. An older host then still loads
+//! a newer plugin and simply never sees the new fields; abi_stable's accessors for fields after
+//! `execute`, the `last_prefix_field`, return `Option`. abi_stable's checked loader refuses a
+//! plugin with *fewer* fields than the host's type ("too many fields", upstream #118), so the
+//! loader keeps a frozen copy of each earlier root module ([`v1_0`]) and retries the load with it
 //! (see `load`). A change to an existing field is a new major version of this crate.
 //!
 //! The ABI's version is this crate's package version ([`abi_version`]): abi_stable records it in
@@ -27,6 +31,8 @@ use abi_stable::{
 };
 
 use crate::ErrorCode;
+
+pub mod v1_0;
 
 /// The semver of the interface, not of the plugin (plugin releases keep it while the layout
 /// holds): this crate's package version, as the root module declares it to abi_stable.
@@ -85,6 +91,15 @@ pub struct PluginModule {
     /// The last field every plugin of ABI 1 has: functions added later go after it.
     #[sabi(last_prefix_field)]
     pub execute: extern "C" fn(input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult,
+
+    // ABI 1.1: the same functions for the task whose manifest id is `task` (one of the manifest's
+    // `tasks`). An id the plugin does not offer is the plugin error `unknown_task`.
+    pub task_input_schema: extern "C" fn(task: RStr<'_>) -> PluginResult,
+    pub task_output_schema: extern "C" fn(task: RStr<'_>) -> PluginResult,
+    pub task_settings_preset: extern "C" fn(task: RStr<'_>, options: RStr<'_>) -> PluginResult,
+    pub task_validate: extern "C" fn(task: RStr<'_>, input: RStr<'_>) -> PluginResult,
+    pub task_execute:
+        extern "C" fn(task: RStr<'_>, input: RStr<'_>, settings: RStr<'_>, context: RStr<'_>) -> PluginResult,
 }
 
 impl RootModule for PluginModuleRef {

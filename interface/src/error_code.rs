@@ -10,6 +10,8 @@ words! {
         InvalidOptions = "invalid_options",
         /// The context is not what `execute` documents.
         InvalidContext = "invalid_context",
+        /// A task id (ABI 1.1's task functions) names no task the plugin offers.
+        UnknownTask = "unknown_task",
         /// The plugin panicked; the panic was caught and the plugin is still usable.
         InternalPanic = "internal_panic",
     }

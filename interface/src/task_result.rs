@@ -143,6 +143,14 @@ pub struct Output<Json = Value> {
     /// `latest_attempt_id`, which tells a retry seconds earlier apart from this one's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_attempt_id: Option<String>,
+    /// The get task, once Plaid answered with the session: its `status` as Plaid sent it (a
+    /// [`SessionStatus`](crate::SessionStatus), or a word this version does not know yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_status: Option<String>,
+    /// The get task: whether that status is final ([`SessionStatus::is_final`](crate::SessionStatus::is_final)),
+    /// the verdict a host waits for; `false` for a status this version does not know.
+    #[serde(rename = "final", default, skip_serializing_if = "Option::is_none")]
+    pub is_final: Option<bool>,
     /// The validation report (`{"valid", "errors", "warnings"}`) of an invalid input, or of a
     /// valid one with warnings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +178,8 @@ impl<Json> Default for Output<Json> {
             reconciled: None,
             reconciliation: None,
             latest_attempt_id: None,
+            session_status: None,
+            is_final: None,
             validation: None,
             attempt: 0,
             elapsed_ms: 0,

@@ -1,5 +1,6 @@
 //! `execute`: validate, send the retry to Plaid, classify what came back, reconcile an unknown
-//! outcome, and answer the task result, with every echo and log line redacted.
+//! outcome, and answer the task result, with every echo and log line redacted. `get`, the get
+//! task's execute, reads a session the same way (its own module: it reconciles nothing).
 //!
 //! Plugin errors (`Err`) are only for arguments the engine got wrong: settings or context that
 //! are not what the settings schema and `context` describe. Everything about the task itself,
@@ -8,6 +9,7 @@
 mod agent;
 mod clock;
 mod context;
+mod get;
 mod outcome;
 mod reconcile;
 mod request;
@@ -31,18 +33,36 @@ use response::{raw, Exchange, Fields, Received};
 /// passed through rather than parsed into trees and written out again.
 type TaskResult = plaid_idv_retry_interface::TaskResult<Box<RawValue>>;
 
-/// The task result for `input`, as JSON text.
+/// The retry's task result for `input`, as JSON text.
 pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Error> {
+    answer(settings, context, |settings, context| {
+        let (mut result, secrets) = run(input, settings, context);
+        // The newest attempt this call knows of for the input's user (the one it created or
+        // reconciliation listed), else the one the engine named: the next execute's context.
+        if result.output.latest_attempt_id.is_none() {
+            result.output.latest_attempt_id = context.latest_attempt_id.clone();
+        }
+        (result, secrets)
+    })
+}
+
+/// The get task's result for `input`, as JSON text.
+pub fn get(input: &str, settings: &str, context: &str) -> Result<String, Error> {
+    answer(settings, context, |settings, context| get::run(input, settings, context))
+}
+
+/// What every task's execute does around its call: reads the engine's arguments, times the
+/// call, and scrubs and writes the task result.
+fn answer(
+    settings: &str,
+    context: &str,
+    call: impl FnOnce(&Settings, &Context) -> (TaskResult, Vec<String>),
+) -> Result<String, Error> {
     let settings = &*Settings::read(settings)?;
     let context = Context::parse(context, settings)?;
     let started = Instant::now();
-    let (mut result, secrets) = run(input, settings, &context);
+    let (mut result, secrets) = call(settings, &context);
     result.output.attempt = context.attempt;
-    // The newest attempt this call knows of for the input's user (the one it created or
-    // reconciliation listed), else the one the engine named: the next execute's context.
-    if result.output.latest_attempt_id.is_none() {
-        result.output.latest_attempt_id = context.latest_attempt_id.clone();
-    }
     result.output.elapsed_ms = started.elapsed().as_millis() as u64;
     // The secret never reaches the output through any path: free text (network errors, reasons,
     // logs) is scrubbed, and the request echo was masked when it was built.
@@ -54,6 +74,10 @@ pub fn execute(input: &str, settings: &str, context: &str) -> Result<String, Err
     Ok(result.to_json())
 }
 
+/// Why a task with no credentials in the settings or the input failed.
+const NO_CREDENTIALS: &str =
+    "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
+
 fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult, Vec<String>) {
     // The same check as `validate`: an input it reports invalid (not JSON, over the size cap,
     // against the schema) is never sent.
@@ -62,8 +86,7 @@ fn run(input_text: &str, settings: &Settings, context: &Context) -> (TaskResult,
         return (TaskResult::invalid_input(&report), Vec::new());
     };
     let Some(credentials) = Credentials::resolve(settings, &input) else {
-        let why = "no Plaid credentials: set client_id and secret in the settings (or put both in the input); nothing was sent";
-        return (TaskResult::new(Status::FailedWithTerminalError, Some(why.into())), Vec::new());
+        return (TaskResult::new(Status::FailedWithTerminalError, Some(NO_CREDENTIALS.into())), Vec::new());
     };
     let secrets = credentials.secrets().into_iter().map(str::to_owned).collect();
     let mut logs = Vec::new();

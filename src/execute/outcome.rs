@@ -19,7 +19,8 @@ pub enum Class {
         why: String,
         retry_after: Option<f64>,
     },
-    /// Plaid may or may not have opened the session.
+    /// Plaid failed while handling the call, or answered what cannot be read: whether the call
+    /// took effect is unknown (for the retry: whether it opened a session).
     Unknown(String),
 }
 
@@ -53,12 +54,7 @@ pub fn classify(received: &Received) -> Class {
                     retry_after: received.retry_after_seconds(),
                 }
             }
-            ("API_ERROR", _) => {
-                return Class::Unknown(format!(
-                    "{}: Plaid may or may not have opened the session",
-                    plaid(t, c)
-                ))
-            }
+            ("API_ERROR", _) => return Class::Unknown(plaid(t, c)),
             _ => {} // an error type this version does not know: the status decides
         }
     }
@@ -88,7 +84,7 @@ pub fn classify(received: &Received) -> Class {
             why: described("service unavailable"),
             retry_after: received.retry_after_seconds(),
         },
-        _ => Class::Unknown(described("server error: Plaid may or may not have opened the session")),
+        _ => Class::Unknown(described("server error")),
     }
 }
 

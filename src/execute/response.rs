@@ -61,6 +61,9 @@ pub struct Fields {
     pub id: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub request_id: Option<Value>,
+    /// The session's status (the get task reads it).
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub error_type: Option<Value>,
     #[serde(default, deserialize_with = "present")]

@@ -55,7 +55,7 @@ pub fn fixture(name: &str) -> PathBuf {
     let root = crate::workspace_root();
     let target = root.join("target").join("fixtures");
     BUILT.get_or_init(|| {
-        for fixture in ["plugin-next", "plugin-incompatible"] {
+        for fixture in ["plugin-next", "plugin-1-0", "plugin-incompatible"] {
             let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
                 .args(["build", "--quiet", "--locked", "--manifest-path"])
                 .arg(root.join("tests/fixtures").join(fixture).join("Cargo.toml"))
