@@ -15,7 +15,7 @@ use std::{
 
 use serde_json::{json, Value};
 
-use crate::{seeded_simulator, simulator_config, tool, workspace_bin};
+use crate::{plugin_path, seeded_simulator, simulator_config, tool, workspace_bin};
 
 pub use plaid_idv_simulator::{self as simulator, Simulator, SimulatorConfig, Status};
 
@@ -165,6 +165,10 @@ impl Worker {
         let out = fs::File::create(&log).unwrap();
         let child = Command::new(workspace_bin("plaid-idv-temporal"))
             .args(["worker", "--address", &server.address, "--task-queue", queue])
+            // The plugin this test process built (plugin_path builds it on first use), never a
+            // stale library beside the worker.
+            .arg("--plugin")
+            .arg(plugin_path())
             .arg("--settings")
             .arg(settings)
             .args(extra)
