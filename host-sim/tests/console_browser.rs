@@ -1,8 +1,8 @@
 //! `host-sim console` in a real browser: Debian's headless Chromium driven over WebDriver
 //! (chromedriver). Each test saves a screenshot under `target/tmp/console-screenshots/`.
 //!
-//! Without `chromium` and `chromium-driver` the tests say they were skipped; under `CI` a missing
-//! browser is a failure (`tests/run-all` installs both).
+//! Without `chromium` and `chromium-driver` the tests fail and say so (`tests/run-all` installs
+//! both).
 
 use std::{
     future::Future,
@@ -16,7 +16,7 @@ use std::{
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use plaid_idv_test_support::console::{
-    canary_simulator, example_input, Console, CLIENT_ID_CANARY, SECRET_CANARY,
+    canary_simulator, example_input, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
 };
 use plaid_idv_test_support::system_tool;
 use serde_json::{json, Value};
@@ -600,4 +600,95 @@ fn the_form_follows_the_schema_steps_for_custom_and_optional_sections_left_out()
         .await;
         assert_eq!(test_request(&client).await, "completed");
     });
+}
+
+/// Plaid's sandbox test user, as a person types it on the session's page.
+const LESLIE: [(&str, &str); 9] = [
+    ("given_name", "Leslie"),
+    ("family_name", "Knope"),
+    ("date_of_birth", "1975-01-18"),
+    ("street", "123 Main St."),
+    ("city", "Pawnee"),
+    ("region", "IN"),
+    ("postal_code", "46001"),
+    ("country", "US"),
+    ("ssn", "123-45-6789"),
+];
+
+/// Walks the session's page as a person does: each step's form filled in and submitted by clicking
+/// its button, the identity step with `identity`. Answers the verdict the page ends on.
+async fn complete_at_the_page(client: &Client, shareable_url: &str, identity: &[(&str, &str)]) -> String {
+    client.goto(shareable_url).await.unwrap();
+    for _ in 0..6 {
+        let Ok(form) = client.find(Locator::Css("form[action]")).await else { break };
+        let action = form.attr("action").await.unwrap().unwrap_or_default();
+        if action.ends_with("/accept_tos") {
+            form.find(Locator::Css("input[name='accept']")).await.unwrap().click().await.unwrap();
+        } else {
+            let fields: &[(&str, &str)] = if action.ends_with("/verify_sms") {
+                &[("phone_number", "+12345678909"), ("code", "11111")]
+            } else {
+                identity
+            };
+            for (name, value) in fields {
+                if let Ok(input) = form.find(Locator::Css(&format!("input[name='{name}']"))).await {
+                    input.clear().await.unwrap();
+                    input.send_keys(value).await.unwrap();
+                }
+            }
+        }
+        form.find(Locator::Css("button[type='submit']")).await.unwrap().click().await.unwrap();
+        wait_until(client, "the next step", &format!(
+            "return !document.querySelector(\"form[action='{action}']\") && document.readyState === 'complete'"
+        ))
+        .await;
+    }
+    let status = wait_for(client, "#status[data-status]").await;
+    status.attr("data-status").await.unwrap().unwrap_or_default()
+}
+
+/// Issue 18's session that lives: a Test request opens it `active`, the person completes it at its
+/// `shareable_url` in the browser, and Plaid's `get` then answers the verdict: the test user
+/// passes, other data fails.
+#[test]
+fn a_test_request_opens_an_active_session_the_person_completes_at_its_page() {
+    for (name, date_of_birth, verdict) in [
+        ("9-session-completed-at-its-page", "1975-01-18", "success"),
+        ("9-session-failed-at-its-page", "1980-02-03", "failed"),
+    ] {
+        let sim = canary_simulator();
+        let console = Console::against(&sim, &[]);
+        let url = console.url.clone();
+        let mut identity = LESLIE;
+        identity[2] = ("date_of_birth", date_of_birth);
+        let verdict_seen = std::sync::Arc::new(Mutex::new(None::<(String, String)>));
+        let seen = verdict_seen.clone();
+        in_browser(name, move |client| async move {
+            open_task(&client, &url).await;
+            assert_eq!(test_request(&client).await, "completed");
+            let response: Value = serde_json::from_str(&text(&client, "#result-response").await)
+                .expect("the result panel shows Plaid's answer as JSON");
+            assert_eq!(response["status"], "active", "a retry opens a session; it is not yet decided");
+            let shareable_url = response["shareable_url"].as_str().expect("a shareable_url").to_owned();
+            let id = response["id"].as_str().expect("the session's id").to_owned();
+            let on_page = complete_at_the_page(&client, &shareable_url, &identity).await;
+            *seen.lock().unwrap() = Some((id, on_page));
+        });
+        let (id, on_page) = verdict_seen.lock().unwrap().take().expect("the browser walked the page");
+        assert_eq!(on_page, verdict, "the page's verdict");
+        let authority = sim.addr().to_string();
+        let body =
+            json!({"client_id": CLIENT_ID_CANARY, "secret": SECRET_CANARY, "identity_verification_id": id});
+        let answer = raw(
+            &authority,
+            "POST",
+            "/identity_verification/get",
+            &[("Host", &authority), ("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let got: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(got["status"], verdict, "get answers the verdict the person reached");
+        assert!(got["completed_at"].is_string());
+    }
 }
