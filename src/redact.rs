@@ -13,11 +13,11 @@ pub fn body(value: &Value) -> Masked<'_> {
 }
 
 /// Last line of defence for free text (error messages from the network stack, reasons): any
-/// occurrence of a known secret becomes `***`. Secrets shorter than 4 characters are left alone:
-/// masking them would garble ordinary words without protecting anything.
+/// occurrence of a known secret becomes `***`, however short: the settings accept any non-empty
+/// credential, and a short one garbles a message rather than leaks.
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
         if out.contains(*s) {
             out = out.replace(*s, MASK);
         }
@@ -54,6 +54,8 @@ mod tests {
     #[test]
     fn scrub_replaces_secrets_in_text() {
         assert_eq!(scrub("bad key abcd1234 here", &["abcd1234"]), "bad key *** here");
-        assert_eq!(scrub("a b", &["a"]), "a b");
+        // Every secret the settings accept is scrubbed, however short (the settings allow one character).
+        assert_eq!(scrub("key x9 here", &["x9"]), "key *** here");
+        assert_eq!(scrub("nothing", &[""]), "nothing");
     }
 }

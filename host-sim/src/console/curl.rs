@@ -42,13 +42,42 @@ impl Request<'_> {
             }
         }
         if let Some(body) = self.body {
-            lines.push(format!(
-                "--data-raw {}",
-                quote(&serde_json::to_string_pretty(body).unwrap_or_default())
-            ));
+            let json = serde_json::to_string_pretty(body).unwrap_or_default();
+            lines.push(format!("--data-raw {}", quote(&terminal_safe(&json))));
         }
         lines.join(" \\\n  ")
     }
+}
+
+/// JSON text with every character a terminal or an older shell may act on while the command is
+/// pasted written as `\uXXXX`: DEL and the C1 controls (in a cooked terminal DEL erases what
+/// precedes it, `'\''` included, and what follows then runs), the line and paragraph separators,
+/// and the bidi controls that make the command read otherwise than it runs. These characters
+/// occur only inside JSON strings, where the escape has the same meaning.
+fn terminal_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if pasted_unsafe(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pasted_unsafe(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Single quotes keep everything literal in a POSIX shell; a single quote itself is closed,
@@ -110,5 +139,37 @@ mod tests {
         let template = json!({"a": "${workflow.input.a}", "b": "${workflow.input.b}", "c": "${workflow.input.c}", "k": 1});
         let filled = fill_body(&template, &json!({"a": "x", "c": null}));
         assert_eq!(filled, json!({"a": "x", "k": 1}));
+    }
+
+    /// The single-quoted word as the shell reads it: `'\''` is one quote.
+    fn unquote(word: &str) -> String {
+        word.strip_prefix('\'')
+            .and_then(|w| w.strip_suffix('\''))
+            .expect("single-quoted")
+            .replace(r"'\''", "'")
+    }
+
+    #[test]
+    fn controls_a_terminal_acts_on_are_escaped_and_the_body_means_the_same() {
+        // The review's demonstration: three DELs erase `\''` in a cooked terminal, and `; cmd #` runs.
+        let body = json!({
+            "client_user_id": "'\u{7f}\u{7f}\u{7f}; touch /tmp/pwned #",
+            "template_id": "a\u{9b}b\u{2028}c\u{2029}d\u{202e}e\u{2066}f\u{061c}g\u{200f}",
+        });
+        let headers = Map::new();
+        let command = Request {
+            method: "POST",
+            url: "https://sandbox.plaid.com/x",
+            headers: &headers,
+            body: Some(&body),
+        }
+        .command(&[]);
+        if let Some(c) = command.chars().find(|c| pasted_unsafe(*c)) {
+            panic!("U+{:04X} left in the command", c as u32);
+        }
+        assert!(command.contains(r"\u007f\u007f\u007f"));
+        let word = command.split("--data-raw ").nth(1).unwrap();
+        let sent: Value = serde_json::from_str(&unquote(word)).unwrap();
+        assert_eq!(sent, body, "the escaped body is the same JSON");
     }
 }
