@@ -110,6 +110,15 @@ impl Console {
         }
     }
 
+    /// An error answer scrubbed as every other answer is: none carries a credential today, and
+    /// a message that one day quotes a value must not carry it to the page.
+    pub fn scrub_error(&self, mut error: ApiError) -> ApiError {
+        if let Value::String(message) = self.scrub(Value::String(std::mem::take(&mut error.message))) {
+            error.message = message;
+        }
+        error
+    }
+
     fn answer(&self, value: Value) -> Response {
         Json(self.scrub(value)).into_response()
     }

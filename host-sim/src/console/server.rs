@@ -150,18 +150,20 @@ async fn read<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
 
 async fn preset(State(s): Shared, request: Request) -> Result<Response, ApiError> {
     let body = read(request.into_body()).await?;
-    s.console.preset(body)
+    s.console.preset(body).map_err(|e| s.console.scrub_error(e))
 }
 
 async fn validate(State(s): Shared, request: Request) -> Result<Response, ApiError> {
     let body = read(request.into_body()).await?;
-    s.console.validate(body)
+    s.console.validate(body).map_err(|e| s.console.scrub_error(e))
 }
 
 /// `execute` blocks (network, timeouts): it runs on a blocking thread, not on the server's.
 async fn test_request(State(s): Shared, request: Request) -> Result<Response, ApiError> {
     let body = read(request.into_body()).await?;
-    tokio::task::spawn_blocking(move || s.console.test_request(body)).await.map_err(|_| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the Test request did not finish")
-    })?
+    tokio::task::spawn_blocking(move || s.console.test_request(body).map_err(|e| s.console.scrub_error(e)))
+        .await
+        .map_err(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the Test request did not finish")
+        })?
 }

@@ -178,9 +178,15 @@
     $('task-description').textContent = task.description;
     const docs = $('task-docs');
     // Only a web address becomes a link: never javascript: or data: from a manifest.
+    // A task without one shows no link: never the previous task's.
     if (typeof task.documentation_url === 'string' && /^https:\/\//.test(task.documentation_url)) {
       docs.href = task.documentation_url;
       docs.textContent = 'API reference on the provider\'s site';
+      docs.hidden = false;
+    } else {
+      docs.removeAttribute('href');
+      docs.textContent = '';
+      docs.hidden = true;
     }
     renderReference();
     renderOptions();
