@@ -39,7 +39,7 @@ pub fn shared() -> &'static Agent {
         // ureq's DefaultConnector minus the proxy connectors (no proxy is ever used), with our
         // TCP transport under its TLS (see `socket`) and the write tracking on top.
         let connector = socket::Tcp.chain(RustlsConnector::default()).chain(WriteTracking);
-        Agent::with_parts(config, connector, resolver::Caching::default())
+        Agent::with_parts(config, connector, resolver::Caching::new())
     })
 }
 

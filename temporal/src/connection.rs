@@ -2,7 +2,7 @@
 //! names them. Plain (unencrypted) gRPC only to loopback: workflow histories hold task inputs and
 //! results, and an API key is a bearer credential.
 
-use std::{path::PathBuf, str::FromStr};
+use std::{net::Ipv4Addr, path::PathBuf, str::FromStr};
 
 use clap::Args;
 use plaid_idv_retry_interface::is_loopback;
@@ -76,7 +76,14 @@ impl ServerArgs {
         } else {
             format!("{}://{}", if tls { "https" } else { "http" }, self.address)
         };
-        let url = Url::from_str(&text).map_err(|e| Error::new(format!("--address: not a URL ({e})")))?;
+        let mut url = Url::from_str(&text).map_err(|e| Error::new(format!("--address: not a URL ({e})")))?;
+        // Plain gRPC to `localhost` goes to loopback, never looked up: in an image whose hosts file
+        // lacks the entry, DNS would decide where it goes. (TLS keeps the name its certificate
+        // carries.)
+        if url.scheme() == "http" && url.host_str().is_some_and(|h| h.eq_ignore_ascii_case("localhost")) {
+            url.set_ip_host(Ipv4Addr::LOCALHOST.into())
+                .map_err(|()| Error::new("--address: cannot use localhost in this URL"))?;
+        }
         let host = url.host_str().unwrap_or_default();
         match url.scheme() {
             "https" => {}
@@ -140,7 +147,12 @@ mod tests {
     #[test]
     fn plain_grpc_only_to_loopback() {
         assert_eq!(url(&["--address", "127.0.0.1:7233"]).unwrap(), "http://127.0.0.1:7233/");
-        assert!(url(&["--address", "localhost:7233"]).is_ok());
+        assert_eq!(
+            url(&["--address", "localhost:7233"]).unwrap(),
+            "http://127.0.0.1:7233/",
+            "never looked up"
+        );
+        assert_eq!(url(&["--address", "http://LOCALHOST:7233"]).unwrap(), "http://127.0.0.1:7233/");
         assert!(url(&["--address", "http://[::1]:7233"]).is_ok());
         let e = url(&["--address", "temporal.example:7233"]).unwrap_err();
         assert!(e.message.contains("loopback"), "{e}");
