@@ -241,3 +241,64 @@ fn test_request_to_production_asks_on_a_terminal() {
     assert!(screen.contains("COMPLETED"), "{screen}");
     assert_eq!(sim.request_count(), 1);
 }
+
+/// Issue 19: the Host and Origin checks stop browsers, not `curl`. Beyond loopback the console is
+/// refused unless asked for, and then every API call needs the run's key, which the banner prints.
+/// `0.0.0.0` is "beyond loopback" and stays on this machine: the test reaches it at 127.0.0.1.
+#[test]
+fn beyond_loopback_the_console_needs_to_be_asked_and_then_its_key() {
+    let refused = Command::new(workspace_bin("host-sim"))
+        .arg("--plugin")
+        .arg(plugin_path())
+        .args(["console", "--addr", "0.0.0.0:0"])
+        .env_remove("PLAID_CLIENT_ID")
+        .env_remove("PLAID_SECRET")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-remote") && stderr.contains("not a loopback"), "{stderr}");
+
+    let console = Console::start(&["--addr", "0.0.0.0:0", "--allow-remote"]);
+    let port = console.url.rsplit(':').next().unwrap().to_owned();
+    let key = console.banner[1]
+        .split("#key=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the banner prints the URL with its key: {:?}", console.banner))
+        .to_owned();
+    let authority = format!("127.0.0.1:{port}");
+    let origin = format!("http://{authority}");
+    let call = |method: &str, path: &str, key: Option<&str>| {
+        let mut headers = vec![("Host", authority.as_str()), ("Content-Type", "application/json")];
+        if method == "POST" {
+            headers.push(("Origin", origin.as_str()));
+        }
+        if let Some(key) = key {
+            headers.push(("X-Console-Key", key));
+        }
+        let body = json!({"input": example_input()}).to_string();
+        raw(&authority, method, path, &headers, if method == "POST" { body.as_bytes() } else { b"" })
+    };
+    // A remote `curl` with the right Host and Origin but no key: refused, on every API route.
+    for (method, path) in [
+        ("GET", "/api/catalog"),
+        ("GET", "/api/input-schema"),
+        ("POST", "/api/validate"),
+        ("POST", "/api/test-request"),
+    ] {
+        for key in [None, Some("0".repeat(64).as_str()), Some(&key[..63])] {
+            let answer = call(method, path, key);
+            assert_eq!(answer.status, 403, "{method} {path} with {key:?}: {}", answer.body);
+            assert!(answer.body.contains("banner"), "{}", answer.body);
+        }
+    }
+    // The page itself carries no data and no key: served, so a person can open the printed URL.
+    assert_eq!(call("GET", "/", None).status, 200);
+    // With the key: served.
+    assert_eq!(call("GET", "/api/catalog", Some(&key)).status, 200);
+    let ran = call("POST", "/api/test-request", Some(&key));
+    assert_eq!(ran.status, 200, "{}", ran.body);
+    assert!(ran.body.contains("\"outcome\""), "{}", ran.body);
+}

@@ -45,7 +45,8 @@ impl Drop for Console {
 }
 
 impl Console {
-    /// `host-sim console --addr 127.0.0.1:0 ARGS` with no credentials in its environment.
+    /// `host-sim console --addr 127.0.0.1:0 ARGS` (ARGS' own `--addr` instead, if any) with no
+    /// credentials in its environment.
     pub fn start(args: &[&str]) -> Console {
         Console::start_with(args, &[])
     }
@@ -56,7 +57,8 @@ impl Console {
         command
             .arg("--plugin")
             .arg(plugin_path())
-            .args(["console", "--addr", "127.0.0.1:0"])
+            .arg("console")
+            .args(if args.contains(&"--addr") { &[][..] } else { &["--addr", "127.0.0.1:0"][..] })
             .args(args)
             // Credentials from the developer's shell would aim Test requests at Plaid.
             .env_remove("PLAID_CLIENT_ID")

@@ -7,7 +7,10 @@
 //! - every state-changing request (anything but GET and HEAD) must come from the console's own
 //!   page: `Origin` equal to `http://` + `Host`, a JSON content type (no HTML form can send
 //!   one), and no `Sec-Fetch-Site` other than `same-origin`;
-//! - request bodies are capped at [`MAX_BODY`].
+//! - request bodies are capped at [`MAX_BODY`];
+//! - bound beyond loopback (`--allow-remote`), every `/api/` call carries the run's key in
+//!   [`KEY_HEADER`]: the page reads it from its URL's fragment, which no request or `Referer`
+//!   carries.
 
 use axum::http::{header, HeaderMap, Method};
 
@@ -17,6 +20,31 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Why a request was refused (a message for the caller; it never quotes the header's value).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Refusal(pub &'static str);
+
+/// The header that carries the run's key, when the console listens beyond loopback.
+pub const KEY_HEADER: &str = "x-console-key";
+
+/// A fresh key for one run: 32 bytes from the kernel's random source, as hex.
+pub fn new_key() -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether an `/api/` request carries `key`, compared in constant time.
+pub fn has_key(headers: &HeaderMap, key: &str) -> Result<(), Refusal> {
+    let given = one(headers, header::HeaderName::from_static(KEY_HEADER)).unwrap_or_default().as_bytes();
+    let expected = key.as_bytes();
+    let differs = given.len() != expected.len()
+        || given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0;
+    if differs {
+        return Err(Refusal(
+            "this console listens beyond loopback: open the URL its banner printed (it carries the key)",
+        ));
+    }
+    Ok(())
+}
 
 /// Checks a request against the port the console listens on.
 pub fn check(method: &Method, headers: &HeaderMap, port: u16) -> Result<(), Refusal> {
@@ -80,6 +108,22 @@ mod tests {
             map.append(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn the_key_must_match_exactly() {
+        let key = new_key().unwrap();
+        assert_eq!(key.len(), 64);
+        assert_ne!(key, new_key().unwrap());
+        let mut ok = HeaderMap::new();
+        ok.insert(KEY_HEADER, HeaderValue::from_str(&key).unwrap());
+        assert_eq!(has_key(&ok, &key), Ok(()));
+        for bad in [String::new(), key[..63].to_owned(), format!("{key}0"), key.to_uppercase()] {
+            let mut headers = HeaderMap::new();
+            headers.insert(KEY_HEADER, HeaderValue::from_str(&bad).unwrap());
+            assert!(has_key(&headers, &key).is_err(), "{bad}");
+        }
+        assert!(has_key(&HeaderMap::new(), &key).is_err());
     }
 
     #[test]

@@ -27,17 +27,34 @@ use crate::{
 
 #[derive(Args, Debug, Clone)]
 pub struct ConsoleArgs {
-    /// Where to listen (port 0 picks a free one). Anything but loopback lets other machines in.
+    /// Where to listen (port 0 picks a free one). Anything but loopback lets other machines in,
+    /// and is refused without --allow-remote.
     #[arg(long, default_value = "127.0.0.1:8788", value_name = "HOST:PORT")]
     pub addr: SocketAddr,
+    /// Listen beyond loopback. Every API call then needs this run's key, which the banner prints in
+    /// the URL to open. Plain HTTP: the form's personal data crosses the network unencrypted.
+    #[arg(long)]
+    pub allow_remote: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }
 
 /// Serves the console until the process is stopped.
 pub fn run(plugin: Plugin, args: &ConsoleArgs) -> Result<Exit, Failure> {
+    // Host and Origin checks stop browsers, not `curl`: beyond loopback, a key stops the rest.
+    let key = if args.addr.ip().is_loopback() {
+        None
+    } else if args.allow_remote {
+        Some(guard::new_key()?)
+    } else {
+        return Err(Failure::error(format!(
+            "--addr {}: not a loopback address, so other machines could use the console and the \
+             credentials it holds; pass --allow-remote to listen there with a per-run key",
+            args.addr.ip()
+        )));
+    };
     // Before the console's runtime exists: the embedded simulator blocks on a runtime of its own.
     let target = target::resolve(&args.target)?;
     let state = api::Console::new(plugin, target)?;
-    server::serve(args.addr, state)
+    server::serve(args.addr, state, key)
 }

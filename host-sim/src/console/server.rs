@@ -31,12 +31,14 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 struct Server {
     console: Console,
     port: u16,
+    /// The run's key, when the console listens beyond loopback.
+    key: Option<String>,
 }
 
 type Shared = State<Arc<Server>>;
 
 /// Binds, prints the banner, and serves until the process is stopped.
-pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
+pub fn serve(addr: SocketAddr, console: Console, key: Option<String>) -> Result<Exit, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("host-sim-console")
@@ -48,6 +50,12 @@ pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
     let bound = listener.local_addr()?;
     let billed = console.billed();
     say(&format!("listening on http://{bound}"));
+    if let Some(key) = &key {
+        // The key rides in the fragment: browsers never send it, in a request or a Referer.
+        say(&format!(
+            "open http://{bound}/#key={key} (plain HTTP: the form's personal data travels unencrypted)"
+        ));
+    }
     say(&format!("Test requests go to {}", console.target_description()));
     if billed {
         say("production: every Test request opens a session Plaid bills; the page asks each time");
@@ -55,7 +63,7 @@ pub fn serve(addr: SocketAddr, console: Console) -> Result<Exit, Failure> {
     if !bound.ip().is_loopback() {
         eprintln!("host-sim: warning: the console is reachable from other machines at {bound}");
     }
-    let server = Arc::new(Server { console, port: bound.port() });
+    let server = Arc::new(Server { console, port: bound.port(), key });
     let app = Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", include_str!("assets/index.html")) }))
         .route(
@@ -94,19 +102,24 @@ fn asset(content_type: &'static str, text: &'static str) -> Response {
 
 /// The guard before every route, and the security headers after it.
 async fn guarded(State(server): Shared, request: Request, next: Next) -> Response {
-    let mut response = match guard::check(request.method(), request.headers(), server.port) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => {
-            // For whoever runs the console: a page elsewhere tried something.
-            eprintln!(
-                "host-sim console: refused {} {}: {}",
-                request.method(),
-                request.uri().path(),
-                refusal.0
-            );
-            ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal.0).into_response()
-        }
+    let keyed = match &server.key {
+        Some(key) if request.uri().path().starts_with("/api/") => guard::has_key(request.headers(), key),
+        _ => Ok(()),
     };
+    let mut response =
+        match keyed.and_then(|()| guard::check(request.method(), request.headers(), server.port)) {
+            Ok(()) => next.run(request).await,
+            Err(refusal) => {
+                // For whoever runs the console: a page elsewhere tried something.
+                eprintln!(
+                    "host-sim console: refused {} {}: {}",
+                    request.method(),
+                    request.uri().path(),
+                    refusal.0
+                );
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal.0).into_response()
+            }
+        };
     let headers = response.headers_mut();
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),

@@ -33,10 +33,15 @@
     errorSlots: new Map(),
   };
 
+  // A console listening beyond loopback gives its key in the URL's fragment, which no request
+  // carries; every API call sends it back.
+  const consoleKey = new URLSearchParams(location.hash.slice(1)).get('key');
+
   async function api(path, body) {
+    const headers = consoleKey ? { 'X-Console-Key': consoleKey } : {};
     const init = body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+      ? { headers }
+      : { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
     const response = await fetch(path, init);
     let data;
     try {
