@@ -15,6 +15,7 @@ use std::{
 };
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use plaid_idv_simulator::test_user::PAGE_IDENTITY;
 use plaid_idv_test_support::console::{
     canary_simulator, example_input, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
 };
@@ -602,19 +603,6 @@ fn the_form_follows_the_schema_steps_for_custom_and_optional_sections_left_out()
     });
 }
 
-/// Plaid's sandbox test user, as a person types it on the session's page.
-const LESLIE: [(&str, &str); 9] = [
-    ("given_name", "Leslie"),
-    ("family_name", "Knope"),
-    ("date_of_birth", "1975-01-18"),
-    ("street", "123 Main St."),
-    ("city", "Pawnee"),
-    ("region", "IN"),
-    ("postal_code", "46001"),
-    ("country", "US"),
-    ("ssn", "123-45-6789"),
-];
-
 /// Walks the session's page as a person does: each step's form filled in and submitted by clicking
 /// its button, the identity step with `identity`. Answers the verdict the page ends on.
 async fn complete_at_the_page(client: &Client, shareable_url: &str, identity: &[(&str, &str)]) -> String {
@@ -659,7 +647,7 @@ fn a_test_request_opens_an_active_session_the_person_completes_at_its_page() {
         let sim = canary_simulator();
         let console = Console::against(&sim, &[]);
         let url = console.url.clone();
-        let mut identity = LESLIE;
+        let mut identity = PAGE_IDENTITY;
         identity[2] = ("date_of_birth", date_of_birth);
         let verdict_seen = std::sync::Arc::new(Mutex::new(None::<(String, String)>));
         let seen = verdict_seen.clone();

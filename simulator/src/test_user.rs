@@ -10,6 +10,19 @@ pub const TEST_USER_DOB: &str = "1975-01-18";
 /// The SMS code Plaid's sandbox accepts for any number.
 pub const SMS_CODE: &str = "11111";
 pub const TEST_USER_PHONE: &str = "+12345678909";
+/// The test user as a person types her into the identity step of the session's page (field
+/// names as the page's form has them; the SSN with the dashes people type).
+pub const PAGE_IDENTITY: [(&str, &str); 9] = [
+    ("given_name", "Leslie"),
+    ("family_name", "Knope"),
+    ("date_of_birth", TEST_USER_DOB),
+    ("street", "123 Main St."),
+    ("city", "Pawnee"),
+    ("region", TEST_USER_REGION),
+    ("postal_code", "46001"),
+    ("country", "US"),
+    ("ssn", "123-45-6789"),
+];
 const TEST_USER_STREET: &str = "123 main st";
 const TEST_USER_CITY: &str = "pawnee";
 const TEST_USER_REGION: &str = "IN";

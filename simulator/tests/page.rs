@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use plaid_idv_simulator::{Simulator, CONTENT_SECURITY_POLICY};
+use plaid_idv_simulator::{test_user::PAGE_IDENTITY, Simulator, CONTENT_SECURITY_POLICY};
 use plaid_idv_test_support::{seeded_simulator, simulator_config};
 use serde_json::{json, Value};
 
@@ -99,18 +99,6 @@ fn walk(sim: &Simulator, url: &str, identity: &[(&str, &str)]) -> Page {
     here
 }
 
-const LESLIE: [(&str, &str); 9] = [
-    ("given_name", "Leslie"),
-    ("family_name", "Knope"),
-    ("date_of_birth", "1975-01-18"),
-    ("street", "123 Main St."),
-    ("city", "Pawnee"),
-    ("region", "IN"),
-    ("postal_code", "46001"),
-    ("country", "US"),
-    ("ssn", "123-45-6789"),
-];
-
 #[test]
 fn the_test_user_walks_the_page_to_success_by_plain_form_posts() {
     let sim = seeded_simulator(simulator_config(), &[("u", TEMPLATE)]);
@@ -129,7 +117,7 @@ fn the_test_user_walks_the_page_to_success_by_plain_form_posts() {
     assert_eq!(header("cache-control").as_deref(), Some("no-store"));
     assert!(!first.html.contains("<script"));
 
-    let last = walk(&sim, url, &LESLIE);
+    let last = walk(&sim, url, &PAGE_IDENTITY);
     assert!(last.html.contains("id=\"status\" data-status=\"success\""), "{}", last.html);
     let got = get(&sim, &opened["id"]);
     assert_eq!(got["status"], "success");
@@ -141,7 +129,7 @@ fn the_test_user_walks_the_page_to_success_by_plain_form_posts() {
 fn other_data_typed_on_the_page_fails() {
     let sim = seeded_simulator(simulator_config(), &[("u", TEMPLATE)]);
     let opened = session(&sim, None);
-    let mut other = LESLIE;
+    let mut other = PAGE_IDENTITY;
     other[2] = ("date_of_birth", "1980-02-03");
     let last = walk(&sim, opened["shareable_url"].as_str().unwrap(), &other);
     assert!(last.html.contains("data-status=\"failed\""), "{}", last.html);
