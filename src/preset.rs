@@ -197,27 +197,33 @@ pub fn options() -> PresetChoices {
 /// has no HTTP task: the worker runs this plugin's `execute` as the activity, so there is no
 /// request template and no credential reference; the worker holds the settings itself.
 fn temporal(environment: Environment) -> Value {
-    let seconds = |s: u64| format!("{s}s");
     json!({
         "activityType": RETRY_TASK_ID,
-        "activityOptions": {
-            "startToCloseTimeout": seconds(TASK_TIMEOUT_SECONDS),
-            // A killed worker's activity moves on after this, not after the whole timeout.
-            "heartbeatTimeout": seconds(HEARTBEAT_TIMEOUT_SECONDS),
-            "retryPolicy": {
-                "initialInterval": seconds(RETRY_INTERVAL_SECONDS),
-                "backoffCoefficient": BACKOFF_RATE,
-                // Plaid's limits are per minute: waiting longer never helps.
-                "maximumInterval": "60s",
-                "maximumAttempts": MAX_ATTEMPTS,
-                // The failure types the worker gives a terminal task result (its status's name)
-                // and a plugin error: never retried, even by a policy edited to retry everything
-                // else.
-                "nonRetryableErrorTypes": [TaskStatus::FailedWithTerminalError.as_str(), PLUGIN_ERROR],
-            },
-        },
+        "activityOptions": activity_options(),
         // Temporal's task-queue limit is per second and shared by every worker on the queue.
         "taskQueueActivitiesPerSecond": requests_per_minute(environment) as f64 / 60.0,
+    })
+}
+
+/// The options of a Temporal activity that runs one of this plugin's tasks (the retry's, the
+/// get's): one policy, so the two cannot drift.
+pub(crate) fn activity_options() -> Value {
+    let seconds = |s: u64| format!("{s}s");
+    json!({
+        "startToCloseTimeout": seconds(TASK_TIMEOUT_SECONDS),
+        // A killed worker's activity moves on after this, not after the whole timeout.
+        "heartbeatTimeout": seconds(HEARTBEAT_TIMEOUT_SECONDS),
+        "retryPolicy": {
+            "initialInterval": seconds(RETRY_INTERVAL_SECONDS),
+            "backoffCoefficient": BACKOFF_RATE,
+            // Plaid's limits are per minute: waiting longer never helps.
+            "maximumInterval": "60s",
+            "maximumAttempts": MAX_ATTEMPTS,
+            // The failure types the worker gives a terminal task result (its status's name)
+            // and a plugin error: never retried, even by a policy edited to retry everything
+            // else.
+            "nonRetryableErrorTypes": [TaskStatus::FailedWithTerminalError.as_str(), PLUGIN_ERROR],
+        },
     })
 }
 

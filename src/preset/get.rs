@@ -14,14 +14,12 @@
 //!   allows 60 calls a minute for all Identity Verification endpoints together, so a client
 //!   follows 8 sessions at once within the preset's 50. Given up after an hour.
 
-use plaid_idv_retry_interface::{
-    Dialect, Environment, PresetChoices, PresetOptions, SessionStatus, TaskStatus, PLUGIN_ERROR,
-};
+use plaid_idv_retry_interface::{Dialect, Environment, PresetChoices, PresetOptions, SessionStatus};
 use serde_json::{json, Value};
 
 use super::{
-    headers, BACKOFF_RATE, CLIENT_ID_SECRET_NAME, HEARTBEAT_TIMEOUT_SECONDS, MAX_ATTEMPTS, OPTIONS,
-    RETRY_INTERVAL_SECONDS, SECRET_SECRET_NAME, TASK_TIMEOUT_SECONDS,
+    headers, BACKOFF_RATE, CLIENT_ID_SECRET_NAME, MAX_ATTEMPTS, OPTIONS, RETRY_INTERVAL_SECONDS,
+    SECRET_SECRET_NAME,
 };
 use crate::{
     endpoint::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, GET_PATH, GET_TASK_ID},
@@ -180,17 +178,7 @@ fn temporal(environment: Environment) -> Value {
     let seconds = |s: u64| format!("{s}s");
     json!({
         "activityType": GET_TASK_ID,
-        "activityOptions": {
-            "startToCloseTimeout": seconds(TASK_TIMEOUT_SECONDS),
-            "heartbeatTimeout": seconds(HEARTBEAT_TIMEOUT_SECONDS),
-            "retryPolicy": {
-                "initialInterval": seconds(RETRY_INTERVAL_SECONDS),
-                "backoffCoefficient": BACKOFF_RATE,
-                "maximumInterval": "60s",
-                "maximumAttempts": MAX_ATTEMPTS,
-                "nonRetryableErrorTypes": [TaskStatus::FailedWithTerminalError.as_str(), PLUGIN_ERROR],
-            },
-        },
+        "activityOptions": super::activity_options(),
         "taskQueueActivitiesPerSecond": requests_per_minute(environment) as f64 / 60.0,
         // The workflow's, not the activity's: a get every `interval` until the verdict, or until
         // `giveUpAfter` has passed since the first.
