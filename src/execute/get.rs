@@ -52,12 +52,7 @@ pub(super) fn run(input_text: &str, settings: &Settings, context: &Context) -> (
             retryable(format!("the request was sent but no response arrived ({cause})"))
         }
         Exchange::Received(received) => {
-            let request_id = outcome::request_id(&received);
-            logs.push(format!(
-                "HTTP {} after {took} ms, request_id {}",
-                received.status,
-                request_id.as_deref().unwrap_or("(none)")
-            ));
+            let request_id = outcome::log_received(&received, took, &mut logs);
             answered(received, request_id, &mut logs)
         }
     };

@@ -186,12 +186,7 @@ impl Call<'_> {
                 )
             }
             Exchange::Received(received) => {
-                let request_id = outcome::request_id(&received);
-                logs.push(format!(
-                    "HTTP {} after {took} ms, request_id {}",
-                    received.status,
-                    request_id.as_deref().unwrap_or("(none)")
-                ));
+                let request_id = outcome::log_received(&received, took, &mut logs);
                 self.answered(received, request_id, &mut logs)
             }
         };

@@ -114,6 +114,17 @@ pub fn response(received: Received, request_id: Option<&str>) -> Response<Box<Ra
     Response { status_code: Some(status), headers, body }
 }
 
+/// The answer's `request_id`, after the log line that records the answer's arrival.
+pub fn log_received(received: &Received, took: u128, logs: &mut Vec<String>) -> Option<String> {
+    let request_id = request_id(received);
+    logs.push(format!(
+        "HTTP {} after {took} ms, request_id {}",
+        received.status,
+        request_id.as_deref().unwrap_or("(none)")
+    ));
+    request_id
+}
+
 pub fn request_id(received: &Received) -> Option<String> {
     received
         .fields()
