@@ -112,7 +112,7 @@ fn headers(secret_ref: impl Fn(&str) -> String) -> Value {
 
 fn seed(environment: Environment) -> Value {
     let secret_ref = |name: &str| format!("${{secrets.{name}}}");
-    json!({
+    let mut task = json!({
         "name": RETRY_TASK_ID,
         "type": "Http",
         "description": format!(
@@ -126,12 +126,22 @@ fn seed(environment: Environment) -> Value {
             "headers": headers(secret_ref),
             "body": body(|f| format!("${{workflow.input.{f}}}")),
         },
+    });
+    seed_policy(&mut task, requests_per_minute(environment));
+    task
+}
+
+/// The seed task's retry, rate limit, timeouts and credential references, appended to `task`:
+/// one policy for every task this plugin offers.
+pub(crate) fn seed_policy(task: &mut Value, requests_per_minute: u64) {
+    let secret_ref = |name: &str| format!("${{secrets.{name}}}");
+    let policy = json!({
         "retry": {
             "intervalSeconds": RETRY_INTERVAL_SECONDS,
             "maxAttempts": MAX_ATTEMPTS,
             "backoffRate": BACKOFF_RATE,
         },
-        "rateLimit": { "maxRequests": requests_per_minute(environment), "periodSeconds": 60 },
+        "rateLimit": { "maxRequests": requests_per_minute, "periodSeconds": 60 },
         "connectionTimeoutSeconds": DEFAULT_CONNECTION_TIMEOUT_SECONDS as u64,
         "readTimeoutSeconds": DEFAULT_READ_TIMEOUT_SECONDS as u64,
         "credentials": {
@@ -139,7 +149,10 @@ fn seed(environment: Environment) -> Value {
             "clientId": secret_ref(CLIENT_ID_SECRET_NAME),
             "secret": secret_ref(SECRET_SECRET_NAME),
         },
-    })
+    });
+    if let (Some(task), Value::Object(policy)) = (task.as_object_mut(), policy) {
+        task.extend(policy);
+    }
 }
 
 fn conductor(environment: Environment) -> Value {

@@ -17,10 +17,7 @@
 use plaid_idv_retry_interface::{Dialect, Environment, PresetChoices, PresetOptions, SessionStatus};
 use serde_json::{json, Value};
 
-use super::{
-    headers, BACKOFF_RATE, CLIENT_ID_SECRET_NAME, MAX_ATTEMPTS, OPTIONS, RETRY_INTERVAL_SECONDS,
-    SECRET_SECRET_NAME,
-};
+use super::{headers, MAX_ATTEMPTS, OPTIONS, RETRY_INTERVAL_SECONDS};
 use crate::{
     endpoint::{DEFAULT_CONNECTION_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, GET_PATH, GET_TASK_ID},
     error::Error,
@@ -87,7 +84,7 @@ fn finals() -> Vec<&'static str> {
 
 fn seed(environment: Environment) -> Value {
     let secret_ref = |name: &str| format!("${{secrets.{name}}}");
-    json!({
+    let mut task = json!({
         "name": GET_TASK_ID,
         "type": "Http",
         "description": format!(
@@ -102,25 +99,15 @@ fn seed(environment: Environment) -> Value {
             "headers": headers(secret_ref),
             "body": {"identity_verification_id": "${workflow.input.identity_verification_id}"},
         },
-        "retry": {
-            "intervalSeconds": RETRY_INTERVAL_SECONDS,
-            "maxAttempts": MAX_ATTEMPTS,
-            "backoffRate": BACKOFF_RATE,
-        },
-        "rateLimit": { "maxRequests": requests_per_minute(environment), "periodSeconds": 60 },
-        "connectionTimeoutSeconds": DEFAULT_CONNECTION_TIMEOUT_SECONDS as u64,
-        "readTimeoutSeconds": DEFAULT_READ_TIMEOUT_SECONDS as u64,
-        "credentials": {
-            "type": "secretReference",
-            "clientId": secret_ref(CLIENT_ID_SECRET_NAME),
-            "secret": secret_ref(SECRET_SECRET_NAME),
-        },
-        "poll": {
-            "intervalSeconds": interval_seconds(environment),
-            "giveUpAfterSeconds": give_up_after_seconds(environment),
-            "finalStatuses": finals(),
-        },
-    })
+    });
+    super::seed_policy(&mut task, requests_per_minute(environment));
+    // After the policy, so that the task reads as the retry's does, with its cadence last.
+    task["poll"] = json!({
+        "intervalSeconds": interval_seconds(environment),
+        "giveUpAfterSeconds": give_up_after_seconds(environment),
+        "finalStatuses": finals(),
+    });
+    task
 }
 
 fn conductor(environment: Environment) -> Value {
