@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use plaid_idv_retry_interface::{credentials_from_env, Environment};
+use plaid_idv_retry_interface::{credentials_from_env, is_loopback, Environment};
 use plaid_idv_simulator::{Simulator, Status, DEFAULT_CLIENT_ID, DEFAULT_SECRET};
 use serde_json::{Map, Value};
 
@@ -88,10 +88,20 @@ impl Target {
         }
     }
 
-    /// A call to Plaid's production environment: each successful retry opens a session Plaid
-    /// bills, so a person confirms every Test request (the embedded simulator bills nobody).
+    /// Whether a Test request may open a session Plaid bills, so that a person confirms each one.
+    /// Decided by where the call goes, never by the `environment` label: `--env sandbox
+    /// --base-url https://production.plaid.com` is billed. The embedded simulator bills nobody.
     pub fn billed(&self) -> bool {
-        self.simulator.is_none() && self.environment() == Environment::Production
+        self.simulator.is_none() && billed_destination(&self.destination())
+    }
+
+    /// The base URL the plugin sends to: `base_url`, else the environment's host.
+    fn destination(&self) -> String {
+        let settings = serde_json::from_str::<Value>(&self.settings).unwrap_or_default();
+        match settings["base_url"].as_str() {
+            Some(url) => url.to_owned(),
+            None => self.environment().base_url().to_owned(),
+        }
     }
 
     /// The environment the settings name, for the preset's retry policy.
@@ -100,5 +110,75 @@ impl Target {
             .ok()
             .and_then(|s| s["environment"].as_str().and_then(|e| e.parse().ok()))
             .unwrap_or_default()
+    }
+}
+
+/// Every destination is billed but this machine (a simulator, a test server: loopback addresses
+/// and `localhost`) and Plaid's sandbox over https. A gateway in `allowed_hosts` may forward to
+/// production, so it is billed; so is a URL that does not parse (the plugin refuses it anyway,
+/// and a wrong "free" would be the costly mistake).
+fn billed_destination(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else { return true };
+    let Some(authority) = uri.authority() else { return true };
+    if authority.as_str().contains('@') {
+        return true;
+    }
+    let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let sandbox = uri.scheme_str() == Some("https") && host == SANDBOX_HOST;
+    !(sandbox || is_loopback(&host))
+}
+
+/// Plaid's sandbox: test credentials, no bill.
+const SANDBOX_HOST: &str = "sandbox.plaid.com";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn billed_is_decided_by_the_destination() {
+        for free in [
+            "https://sandbox.plaid.com",
+            "https://SANDBOX.plaid.com/",
+            "https://sandbox.plaid.com:443",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:1",
+            "http://localhost:3000",
+        ] {
+            assert!(!billed_destination(free), "{free}");
+        }
+        for billed in [
+            "https://production.plaid.com",
+            "https://development.plaid.com",
+            "http://sandbox.plaid.com",
+            "https://sandbox.plaid.com.example.org",
+            "https://sandbox.plaid.com@production.plaid.com",
+            "https://gateway.internal.example",
+            "https://0.0.0.0:8443",
+            "https://10.0.0.1",
+            "not a url",
+            "",
+        ] {
+            assert!(billed_destination(billed), "{billed}");
+        }
+    }
+
+    #[test]
+    fn the_environment_label_decides_only_without_a_base_url() {
+        let target = |settings: Value| Target {
+            settings: settings.to_string(),
+            simulator: None,
+            description: String::new(),
+        };
+        assert!(target(json!({"environment": "production"})).billed());
+        assert!(!target(json!({"environment": "sandbox"})).billed());
+        assert!(!target(json!({})).billed());
+        assert!(target(
+            serde_json::json!({"environment": "sandbox", "base_url": "https://production.plaid.com"})
+        )
+        .billed());
+        assert!(!target(json!({"environment": "production", "base_url": "http://127.0.0.1:9"})).billed());
     }
 }

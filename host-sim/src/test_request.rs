@@ -25,8 +25,9 @@ pub struct TestRequestArgs {
     /// Print the task result as JSON instead of the panel.
     #[arg(long)]
     pub json: bool,
-    /// Accept that a Test request against Plaid's production environment opens a billed session
-    /// (without it, host-sim asks on a terminal and refuses elsewhere).
+    /// Accept that the Test request may open a session Plaid bills: it goes somewhere other than
+    /// this machine or Plaid's sandbox (without it, host-sim asks on a terminal and refuses
+    /// elsewhere).
     #[arg(long)]
     pub confirm_billed: bool,
     #[command(flatten)]

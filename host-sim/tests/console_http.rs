@@ -1,11 +1,11 @@
 //! `host-sim console` over plain HTTP (no browser): the Host and Origin checks, the headers every
-//! answer carries, the body cap, credentials that never leave host-sim, and production's
-//! confirmation on the API and on `test-request`'s command line.
+//! answer carries, the body cap, credentials that never leave host-sim, and the confirmation of a
+//! billed Test request on the API and on `test-request`'s command line.
 
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use plaid_idv_test_support::console::{
-    canary_simulator, example_input, own, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY,
+    canary_simulator, example_input, own, raw, BilledDestination, Console, CLIENT_ID_CANARY, SECRET_CANARY,
 };
 use plaid_idv_test_support::{plugin_path, workspace_bin};
 use serde_json::{json, Value};
@@ -137,10 +137,17 @@ fn credentials_never_reach_the_browser() {
     assert!(received.contains("PLAID-CLIENT-ID: $PLAID_CLIENT_ID"), "{received}");
 }
 
+/// A console whose Test requests go to a billed destination, with the canary credentials.
+fn billed_console(destination: &BilledDestination) -> Console {
+    let args = destination.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Console::start_with(&args, &[("PLAID_CLIENT_ID", CLIENT_ID_CANARY), ("PLAID_SECRET", SECRET_CANARY)])
+}
+
 #[test]
-fn production_test_requests_need_confirm_billed() {
-    let sim = canary_simulator();
-    let console = Console::against(&sim, &["--env", "production"]);
+fn billed_test_requests_need_confirm_billed() {
+    let destination = BilledDestination::start();
+    let console = billed_console(&destination);
     assert!(console.banner.iter().any(|l| l.contains("(base_url)")), "{:?}", console.banner);
     let catalog: Value = serde_json::from_str(&own(&console, "GET", "/api/catalog", "").body).unwrap();
     assert_eq!(catalog["target"]["billed"], true);
@@ -150,7 +157,7 @@ fn production_test_requests_need_confirm_billed() {
         assert_eq!(answer.status, 428, "{}", answer.body);
         assert!(answer.body.contains("confirmation_required"), "{}", answer.body);
     }
-    assert_eq!(sim.request_count(), 0, "an unconfirmed production Test request was sent");
+    assert_eq!(destination.connections(), 0, "an unconfirmed billed Test request set out");
     let answer = own(
         &console,
         "POST",
@@ -158,8 +165,27 @@ fn production_test_requests_need_confirm_billed() {
         &json!({"input": input, "confirm_billed": true}).to_string(),
     );
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let panel: Value = serde_json::from_str(&answer.body).unwrap();
-    assert_eq!(panel["outcome"], "completed", "{panel}");
+    assert_eq!(destination.connections(), 1, "the confirmed Test request set out once");
+}
+
+/// Issue 19: "billed" is decided by where the call goes, not by `--env`.
+#[test]
+fn billed_is_where_the_call_goes_not_the_environment_label() {
+    let env = [("PLAID_CLIENT_ID", CLIENT_ID_CANARY), ("PLAID_SECRET", SECRET_CANARY)];
+    let billed = |args: &[&str]| {
+        let console = Console::start_with(args, &env);
+        let catalog: Value = serde_json::from_str(&own(&console, "GET", "/api/catalog", "").body).unwrap();
+        catalog["target"]["billed"].as_bool().expect("the catalog says whether it bills")
+    };
+    assert!(billed(&["--env", "sandbox", "--base-url", "https://production.plaid.com"]));
+    assert!(billed(&["--env", "production"]));
+    assert!(!billed(&["--env", "sandbox"]));
+
+    // Production's label aimed at this machine (the simulator) bills nobody: sent unconfirmed.
+    let sim = canary_simulator();
+    let console = Console::against(&sim, &["--env", "production"]);
+    let answer = own(&console, "POST", "/api/test-request", &json!({"input": example_input()}).to_string());
+    assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(sim.request_count(), 1);
 }
 
@@ -177,47 +203,52 @@ fn the_embedded_simulator_needs_no_confirmation() {
     assert!(panel["curl"].as_str().unwrap().contains("$PLAID_SECRET"), "{panel}");
 }
 
-/// `host-sim test-request --env production` without a terminal: refused, nothing sent, unless
-/// the caller passes --confirm-billed.
+/// `host-sim test-request` to a billed destination without a terminal: refused, nothing sent,
+/// unless the caller passes --confirm-billed. `--base-url https://production.plaid.com` is billed
+/// whatever `--env` says (issue 19: it reached production with no confirmation).
 #[test]
-fn test_request_to_production_refuses_without_a_terminal_unless_confirmed() {
-    let sim = canary_simulator();
+fn a_billed_test_request_refuses_without_a_terminal_unless_confirmed() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
-    let run = |extra: &[&str]| {
+    let run = |args: &[String]| {
         plaid_idv_test_support::host_sim()
             .arg("test-request")
             .arg(&example)
-            .args(["--env", "production", "--base-url", &sim.url()])
-            .args(extra)
+            .args(args)
             .env("PLAID_CLIENT_ID", CLIENT_ID_CANARY)
             .env("PLAID_SECRET", SECRET_CANARY)
             .stdin(Stdio::null())
             .output()
             .unwrap()
     };
-    let refused = run(&[]);
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("bills") && stderr.contains("--confirm-billed"), "{stderr}");
-    assert_eq!(sim.request_count(), 0, "an unconfirmed production Test request was sent");
+    let refused = |output: &Output| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("bills") && stderr.contains("--confirm-billed"), "{stderr}");
+    };
+    let production = ["--env", "sandbox", "--base-url", "https://production.plaid.com"].map(String::from);
+    refused(&run(&production));
 
-    let sent = run(&["--confirm-billed"]);
-    assert_eq!(sent.status.code(), Some(0), "{}", String::from_utf8_lossy(&sent.stderr));
-    assert_eq!(sim.request_count(), 1);
+    let destination = BilledDestination::start();
+    refused(&run(&destination.args()));
+    assert_eq!(destination.connections(), 0, "an unconfirmed billed Test request set out");
+    let confirmed = [destination.args(), vec!["--confirm-billed".into()]].concat();
+    let sent = run(&confirmed);
+    assert_eq!(destination.connections(), 1, "{}", String::from_utf8_lossy(&sent.stderr));
 }
 
-/// On a terminal (a pseudo-terminal from util-linux's `script`), `test-request --env production`
-/// asks, and sends only after a "yes".
+/// On a terminal (a pseudo-terminal from util-linux's `script`), a billed `test-request` asks,
+/// and sets out only after a "yes".
 #[test]
-fn test_request_to_production_asks_on_a_terminal() {
-    let sim = canary_simulator();
+fn a_billed_test_request_asks_on_a_terminal() {
+    let destination = BilledDestination::start();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox-test-user.json");
     let command = format!(
-        "'{}' --plugin '{}' test-request '{}' --env production --base-url {}",
+        "'{}' --plugin '{}' test-request '{}' --base-url {} --settings '{}'",
         workspace_bin("host-sim").display(),
         plugin_path().display(),
         example.display(),
-        sim.url()
+        destination.url(),
+        destination.settings().display(),
     );
     let answer = |reply: &str| {
         let mut child = Command::new("script")
@@ -235,11 +266,9 @@ fn test_request_to_production_asks_on_a_terminal() {
     let (code, screen) = answer("no\n");
     assert!(screen.contains("Plaid bills") && screen.contains("Type yes"), "{screen}");
     assert_eq!(code, Some(2), "{screen}");
-    assert_eq!(sim.request_count(), 0, "sent without a yes");
-    let (code, screen) = answer("yes\n");
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains("COMPLETED"), "{screen}");
-    assert_eq!(sim.request_count(), 1);
+    assert_eq!(destination.connections(), 0, "set out without a yes");
+    let (_, screen) = answer("yes\n");
+    assert_eq!(destination.connections(), 1, "{screen}");
 }
 
 /// Issue 19: the Host and Origin checks stop browsers, not `curl`. Beyond loopback the console is

@@ -5,7 +5,10 @@ use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
@@ -167,4 +170,60 @@ pub fn own(console: &Console, method: &str, path: &str, body: &str) -> Answer {
 pub fn example_input() -> serde_json::Value {
     let path = workspace_root().join("host-sim/examples/sandbox-test-user.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A destination host-sim must treat as billed (neither loopback nor Plaid's sandbox) that still
+/// stays on this machine: `https://0.0.0.0:PORT`, which Linux delivers to the local host. It
+/// speaks no TLS; it counts the connections opened to it, so a test sees whether a Test request
+/// set out for the destination, which is what a billing confirmation guards.
+pub struct BilledDestination {
+    port: u16,
+    connections: Arc<AtomicUsize>,
+    settings: std::path::PathBuf,
+}
+
+impl BilledDestination {
+    pub fn start() -> BilledDestination {
+        let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind 0.0.0.0");
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        // The plugin sends credentials over https only to Plaid, loopback or a listed host.
+        let settings =
+            std::env::temp_dir().join(format!("plaid-idv-billed-{}-{port}.json", std::process::id()));
+        std::fs::write(&settings, r#"{"allowed_hosts": ["0.0.0.0"], "connection_timeout_seconds": 2}"#)
+            .unwrap();
+        BilledDestination { port, connections, settings }
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://0.0.0.0:{}", self.port)
+    }
+
+    /// The settings file that lets the plugin send there.
+    pub fn settings(&self) -> &std::path::Path {
+        &self.settings
+    }
+
+    /// `--base-url URL --settings FILE`, for host-sim.
+    pub fn args(&self) -> Vec<String> {
+        vec!["--base-url".into(), self.url(), "--settings".into(), self.settings.display().to_string()]
+    }
+
+    /// Connections opened to it so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for BilledDestination {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.settings);
+    }
 }
