@@ -10,13 +10,19 @@
 //! releases) are looked up before a start, so an input submitted before the rotation is found
 //! there and not started again.
 
-use std::{collections::BTreeMap, io::Write, path::PathBuf};
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use clap::Args;
 use serde_json::{json, Map, Value};
 use temporalio_client::{
     errors::{WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError},
-    Client, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
+    Client, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdReusePolicy,
+    WorkflowStartOptions,
 };
 use temporalio_common::error::IncomingError;
 use tokio::task::JoinSet;
@@ -195,7 +201,7 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         while running.len() < AT_ONCE {
             let Some((i, id)) = pending.next() else { break };
             let handle = client.get_workflow_handle::<RetryWorkflow>(id);
-            running.spawn(async move { (i, handle.get_result(WorkflowGetResultOptions::default()).await) });
+            running.spawn(async move { (i, result_of(&handle).await) });
         }
         let Some(joined) = running.join_next().await else { return Ok(()) };
         let (i, outcome) = joined.map_err(|e| Error::new(format!("waiting for a result: {e}")))?;
@@ -211,6 +217,54 @@ async fn wait_all(client: &Client, rows: &mut [Row]) -> Result<(), Error> {
         rows[i].status = Some(status);
         rows[i].result = result;
     }
+}
+
+/// How long a wait keeps asking a server that does not answer: the pause before the next ask
+/// doubles from the first to the longest, and the wait gives up after so many failed asks in a
+/// row (some 4 minutes of pauses, plus each ask's own timeouts): long enough for a server to be
+/// restarted or fail over, short enough that a server gone for good ends the run, whose exit
+/// code then says that workflows are unfinished (a second `submit --wait` waits again).
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const LONGEST_PAUSE: Duration = Duration::from_secs(10);
+const FAILED_ASKS: u32 = 30;
+/// An ask that failed after this long was answered for a while (a long poll): the server was
+/// there, so the count of failed asks starts again.
+const WAS_ANSWERING: Duration = Duration::from_secs(60);
+
+/// The workflow's result, asking again while the server cannot answer (it went away, restarts,
+/// or answers that it is not ready): a workflow still running is never reported unfinished
+/// while the wait can go on. What ends the wait is the workflow's own close, or the bound above.
+async fn result_of(handle: &WorkflowHandle<Client, RetryWorkflow>) -> Result<Value, WorkflowGetResultError> {
+    let (mut pause, mut failed) = (FIRST_PAUSE, 0);
+    loop {
+        let asked = Instant::now();
+        match handle.get_result(WorkflowGetResultOptions::default()).await {
+            Err(e) if server_trouble(&e) => {
+                if asked.elapsed() >= WAS_ANSWERING {
+                    (pause, failed) = (FIRST_PAUSE, 0);
+                }
+                failed += 1;
+                if failed >= FAILED_ASKS {
+                    return Err(e);
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(LONGEST_PAUSE);
+            }
+            answered => return answered,
+        }
+    }
+}
+
+/// An error that says nothing of the workflow, only of the way to it: ask again. A workflow
+/// "not found" belongs here too: `submit` has just started or found it, and a restarting server
+/// can answer before it has loaded its shards.
+fn server_trouble(e: &WorkflowGetResultError) -> bool {
+    matches!(
+        e,
+        WorkflowGetResultError::Rpc(_)
+            | WorkflowGetResultError::NotFound(_)
+            | WorkflowGetResultError::Other(_)
+    )
 }
 
 /// The activity's application failure under the workflow's: its type is the task status, its

@@ -450,3 +450,47 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+/// Issue 19, item 9: with 40 calls in flight (2 s answers) the server is SIGKILLed and restarted on
+/// its database. The workers reconnect; `submit --wait` rides the outage out and reports every
+/// workflow completed (it once reported one of them unfinished and exited 1), each with exactly
+/// one new session.
+#[test]
+fn a_waiting_submit_rides_out_a_server_killed_and_restarted() {
+    let slow = simulator::Faults::every("latency=2s".parse().unwrap());
+    let mut h = Harness::start_persistent("restart", simulator::DEFAULT_SECRET, slow);
+    let fast = ["--activities-per-second", "1000", "--max-concurrent", "40"];
+    let _worker = Worker::start(&h.server, "restart", &h.settings, &fast, &h.scratch);
+    let users = users("restart", 40);
+    let inputs: Vec<Value> = users.iter().map(|u| seeded_input(&h.sim, u)).collect();
+    let waiting = submit_command(&h.server, "restart", &inputs, &["--wait"], &h.scratch)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the submit binary");
+
+    // Every workflow started and its call in flight: the simulator has received all 40 (the
+    // seeded attempts are not requests), and each is held for 2 s.
+    let started = Instant::now();
+    while h.sim.request_count() < 40 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the calls never went out");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // Longer than the client's own retries of a call (10 s): the wait itself must ride it out.
+    h.server.kill_and_restart(Duration::from_secs(12));
+
+    let out = waiting.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: Value = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|s| s["summary"].clone())
+        .unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("restart: {summary} in {:?}", started.elapsed());
+    assert_eq!(summary["completed"], 40, "{summary}\n{stderr}");
+    assert_eq!(summary["unfinished"], 0, "{summary}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(new_sessions(&h.sim, &users).iter().all(|n| *n == 1), "exactly one new session per input");
+}

@@ -44,9 +44,23 @@ pub struct Harness {
 
 impl Harness {
     pub fn start(name: &str, secret: &str, faults: simulator::Faults) -> Harness {
+        Harness::start_with(name, secret, faults, false)
+    }
+
+    /// As [`Harness::start`], with a server whose database file (in the scratch directory)
+    /// survives [`DevServer::kill_and_restart`].
+    pub fn start_persistent(name: &str, secret: &str, faults: simulator::Faults) -> Harness {
+        Harness::start_with(name, secret, faults, true)
+    }
+
+    fn start_with(name: &str, secret: &str, faults: simulator::Faults, persistent: bool) -> Harness {
         let one = serial();
-        let server = DevServer::start(&tool("PLAID_IDV_TEST_TEMPORAL"));
         let scratch = Scratch::new(name);
+        let cli = tool("PLAID_IDV_TEST_TEMPORAL");
+        let server = match persistent {
+            true => DevServer::start_persistent(&cli, &scratch.0.join("temporal.db")),
+            false => DevServer::start(&cli),
+        };
         let sim = simulator(secret, faults);
         let settings = settings_file(&scratch, &sim, secret);
         Harness { server, sim, settings, scratch, _one: one }
@@ -81,34 +95,69 @@ impl Drop for Scratch {
     }
 }
 
-/// `temporal server start-dev`, in memory, headless, on free loopback ports.
+/// `temporal server start-dev`, headless, on free loopback ports: in memory, or on a database file
+/// that outlives a [`DevServer::restart`].
 pub struct DevServer {
     child: Child,
     cli: PathBuf,
+    /// The command line after `server start-dev`: a restart reuses it (same ports, same file).
+    args: Vec<String>,
     pub address: String,
 }
 
 impl DevServer {
     pub fn start(cli: &Path) -> DevServer {
+        DevServer::start_with(cli, None)
+    }
+
+    /// A server whose state is kept in `db` (SQLite), so that it survives a kill.
+    pub fn start_persistent(cli: &Path, db: &Path) -> DevServer {
+        DevServer::start_with(cli, Some(db))
+    }
+
+    fn start_with(cli: &Path, db: Option<&Path>) -> DevServer {
         let port = free_port();
-        let child = Command::new(cli)
-            .args(["server", "start-dev", "--headless", "--ip", "127.0.0.1", "--log-level", "error"])
-            .args(["--port", &port.to_string()])
-            .args(["--http-port", &free_port().to_string()])
-            .args(["--metrics-port", &free_port().to_string()])
+        let mut args: Vec<String> =
+            ["--headless", "--ip", "127.0.0.1", "--log-level", "error"].map(String::from).into();
+        args.extend(["--port".into(), port.to_string()]);
+        args.extend(["--http-port".into(), free_port().to_string()]);
+        args.extend(["--metrics-port".into(), free_port().to_string()]);
+        if let Some(db) = db {
+            args.extend(["--db-filename".into(), db.display().to_string()]);
+        }
+        let child = DevServer::spawn(cli, &args);
+        let server = DevServer { child, cli: cli.to_path_buf(), args, address: format!("127.0.0.1:{port}") };
+        server.wait_ready();
+        server
+    }
+
+    fn spawn(cli: &Path, args: &[String]) -> Child {
+        Command::new(cli)
+            .args(["server", "start-dev"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("temporal server start-dev");
-        let server = DevServer { child, cli: cli.to_path_buf(), address: format!("127.0.0.1:{port}") };
+            .expect("temporal server start-dev")
+    }
+
+    fn wait_ready(&self) {
         let started = Instant::now();
-        while !server.cli(&["operator", "namespace", "describe", "--namespace", "default"]).status.success() {
+        while !self.cli(&["operator", "namespace", "describe", "--namespace", "default"]).status.success() {
             assert!(started.elapsed() < Duration::from_secs(60), "the dev server did not come up");
             thread::sleep(Duration::from_millis(200));
         }
-        eprintln!("dev server ready on {} after {:?}", server.address, started.elapsed());
-        server
+        eprintln!("dev server ready on {} after {:?}", self.address, started.elapsed());
+    }
+
+    /// SIGKILL, then the same server again (same ports, same database file), once it answers.
+    pub fn kill_and_restart(&mut self, down_for: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        thread::sleep(down_for);
+        self.child = DevServer::spawn(&self.cli, &self.args);
+        self.wait_ready();
     }
 
     /// The CLI against this server.
