@@ -116,8 +116,9 @@ fn seed(environment: Environment) -> Value {
         "name": RETRY_TASK_ID,
         "type": "Http",
         "description": format!(
-            "Retry a Plaid Identity Verification ({}). Optional inputs left out are sent as null, which Plaid \
-             accepts for steps, user and is_shareable.",
+            "Retry a Plaid Identity Verification ({}). Each body field is a ${{workflow.input...}} reference: \
+             the host fills an input the workflow leaves out with null, which Plaid accepts for steps, user \
+             and is_shareable.",
             environment.as_str()
         ),
         "httpRequest": {
