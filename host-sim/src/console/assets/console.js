@@ -524,6 +524,7 @@
   function startSession(tracked, follow) {
     stopSession();
     session.id = tracked.session.id;
+    session.follow = follow;
     const how = [];
     if (follow.interval_seconds) how.push(`a get every ${follow.interval_seconds} s`);
     if (follow.webhooks) how.push('at once when a verified webhook says it changed');
@@ -555,6 +556,7 @@
       link.hidden = true;
     }
     $('session-note').textContent = tracked.note || '';
+    if (s.final) $('session-follow').textContent = 'The verdict: it never changes again, and the console stopped reading the session.';
     const box = $('session');
     box.dataset.status = s.status;
     box.dataset.final = String(Boolean(s.final));
