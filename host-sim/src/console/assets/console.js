@@ -524,7 +524,6 @@
   function startSession(tracked, follow) {
     stopSession();
     session.id = tracked.session.id;
-    session.follow = follow;
     const how = [];
     if (follow.interval_seconds) how.push(`a get every ${follow.interval_seconds} s`);
     if (follow.webhooks) how.push('at once when a verified webhook says it changed');
