@@ -201,12 +201,19 @@ fn run_retries_what_is_retryable_and_nothing_else() {
     assert_eq!(sim.session_count("user-a", "idvtmp_r"), 2);
 }
 
+/// Personal data in every followed input: neither panel nor progress line may show it.
+const FOLLOW_CANARIES: [&str; 3] = ["canary.follow@example.com", "Canaryfollowgiven", "Canaryfollowfamily"];
+
 /// `test-request --follow` against `sim` (its default credentials, given as a user sets them) for
 /// a reset of `user`'s earlier attempt.
 fn follow_command(sim: &simulator::Simulator, user: &str, extra: &[&str]) -> std::process::Command {
     let input = temp_file(
         &format!("{user}.json"),
-        &json!({"client_user_id": user, "template_id": "idvtmp_follow", "strategy": "reset"}).to_string(),
+        &json!({
+            "client_user_id": user, "template_id": "idvtmp_follow", "strategy": "reset",
+            "user": {"email_address": FOLLOW_CANARIES[0], "name": {"given_name": FOLLOW_CANARIES[1], "family_name": FOLLOW_CANARIES[2]}}
+        })
+        .to_string(),
     );
     let mut command = common::host_sim();
     command
@@ -252,6 +259,9 @@ fn follow_waits_for_the_success_verdict_and_prints_the_get_panel() {
     assert!(stdout[get..].contains("session      success (the verdict)"), "{stdout}");
     assert!(stdout[get..].contains("PLAID-SECRET: ***"), "{stdout}");
     assert_eq!(sim.ledger().get(&id).expect("the session").status, simulator::Status::Success);
+    for canary in FOLLOW_CANARIES {
+        assert!(!stdout.contains(canary) && !stderr.contains(canary), "{canary} leaked:\n{stdout}{stderr}");
+    }
 }
 
 /// `--json`: the retry's task result, then the get's, one JSON document after the other.

@@ -158,6 +158,17 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_come_from_this_machine_to_our_host_without_an_origin() {
+        let loopback = Some(SocketAddr::from(([127, 0, 0, 1], 40_000)));
+        let own = headers(&[("host", "127.0.0.1:9")]);
+        assert_eq!(check_webhook(&own, 9, loopback), Ok(()));
+        assert!(check_webhook(&own, 9, Some(SocketAddr::from(([192, 0, 2, 7], 40_000)))).is_err());
+        assert!(check_webhook(&own, 9, None).is_err());
+        assert!(check_webhook(&headers(&[("host", "rebound.example:9")]), 9, loopback).is_err());
+        assert!(check_webhook(&headers(&[("host", "127.0.0.1:10")]), 9, loopback).is_err());
+    }
+
+    #[test]
     fn posts_need_our_origin_and_json() {
         let own =
             [("host", "127.0.0.1:9"), ("origin", "http://127.0.0.1:9"), ("content-type", "application/json")];
