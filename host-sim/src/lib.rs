@@ -12,6 +12,9 @@
 //! - `target`: where a task goes (settings, or the embedded simulator).
 //! - `task_input`: an input as read, bytes that are not UTF-8 answered as malformed JSON.
 //! - `validate`, `test_request`, `run`: the Validate and Test request buttons and the worker loop.
+//! - `follow`: a session read with the plugin's get task at its preset's cadence, to its verdict
+//!   (`test-request --follow`, the console's session view); `interrupt`: Ctrl-C as a message to
+//!   the wait.
 //! - `billed`: a person's confirmation before a Test request opens a session Plaid bills.
 //! - `console`: the catalog, reference and Test request as a web page.
 //! - `sandbox`: the `sandbox` command, serving the local Plaid simulator (crate `plaid_idv_simulator`).
@@ -23,6 +26,8 @@ mod cli;
 mod console;
 mod engine;
 mod error;
+mod follow;
+mod interrupt;
 mod io;
 mod latency;
 mod locate;

@@ -61,6 +61,10 @@ pub struct SimulatorArgs {
     /// How long after it opens --auto-complete completes a session.
     #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "2s", requires = "auto_complete")]
     pub auto_complete_after: Duration,
+    /// Where an embedded simulator sends its webhooks: set by the command that embeds it (the
+    /// console, at its own webhook route), never a flag (`sandbox` has its own `--webhook`).
+    #[arg(skip)]
+    pub webhook: Option<String>,
 }
 
 /// `250ms`, `2s`, `10m`… (the simulator's syntax, plus minutes).
@@ -89,6 +93,7 @@ impl SimulatorArgs {
             expire_after: self.expire_after,
             auto_complete: auto_complete
                 .map(|outcome| AutoComplete { outcome, after: self.auto_complete_after }),
+            webhook: self.webhook.clone(),
             ..SimulatorConfig::default()
         }
     }

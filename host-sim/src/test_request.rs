@@ -1,7 +1,12 @@
 //! `host-sim test-request`: the engine's **Test request** button. One `execute`, as the engine
-//! would run it, shown as a panel (or the task result with `--json`).
+//! would run it, shown as a panel (or the task result with `--json`); with `--follow`, then the
+//! session it opened, read with the get task until its verdict.
 
-use std::{fmt::Write as _, time::Duration, time::Instant};
+use std::{
+    fmt::Write as _,
+    sync::mpsc,
+    time::{Duration, Instant},
+};
 
 use clap::Args;
 use plaid_idv_retry_interface::{mask_personal, Context, Exit, Plugin, RequestEcho, TaskResult, TaskStatus};
@@ -12,6 +17,8 @@ use crate::{
     billed,
     engine::TASK_TIMEOUT,
     error::Failure,
+    follow::{self, Cadence, Read, SessionView},
+    interrupt,
     io::print_json,
     target::{self, Target, TargetArgs},
     task_input::TaskInput,
@@ -30,6 +37,11 @@ pub struct TestRequestArgs {
     /// elsewhere).
     #[arg(long)]
     pub confirm_billed: bool,
+    /// After a retry that opened a session, read it with the get task at the preset's interval
+    /// until its verdict (or the preset's give-up time), then show it. Ctrl-C stops waiting, not
+    /// the session. Exit 0 at a verdict, 1 given up or stopped, 3 when a get fails terminally.
+    #[arg(long)]
+    pub follow: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }
@@ -47,7 +59,7 @@ pub fn run(plugin: &Plugin, args: &TestRequestArgs) -> Result<Exit, Failure> {
         // Refused as execute refuses malformed JSON: nothing is sent, so nothing to confirm.
         TaskInput::NotJson(report) => {
             let result = TaskInput::refused(report, 1);
-            let panel = Panel::new(&target, &result, Duration::ZERO);
+            let panel = Panel::new(RETRY_ENDPOINT, &target, &result, Duration::ZERO);
             Sent { text: result.to_json(), result, panel }
         }
     };
@@ -56,7 +68,132 @@ pub fn run(plugin: &Plugin, args: &TestRequestArgs) -> Result<Exit, Failure> {
     } else {
         print!("{}", sent.panel.text());
     }
-    Ok(sent.result.status.into())
+    if !args.follow {
+        return Ok(sent.result.status.into());
+    }
+    match SessionView::opened_by(&sent.result) {
+        Some(session) => follow_to_verdict(plugin, &target, &session, args.json),
+        None => {
+            eprintln!("host-sim: --follow: the retry opened no session, so there is nothing to follow");
+            Ok(sent.result.status.into())
+        }
+    }
+}
+
+/// What a panel's first line names.
+const RETRY_ENDPOINT: &str = "POST /identity_verification/retry";
+const GET_ENDPOINT: &str = "POST /identity_verification/get";
+
+/// What wakes the follow: a get's answer, or Ctrl-C.
+enum Wake {
+    Read(Box<Result<Read, Failure>>),
+    Interrupted,
+}
+
+/// `--follow`: a get now, then one every interval, until the session's verdict, a terminal get,
+/// the give-up time, or Ctrl-C. Progress goes to stderr (status and step); the last get's panel
+/// (or task result, with `--json`) to stdout.
+fn follow_to_verdict(
+    plugin: &Plugin,
+    target: &Target,
+    session: &SessionView,
+    json: bool,
+) -> Result<Exit, Failure> {
+    let get = follow::get_task(plugin)?;
+    let cadence = Cadence::of(&get, target.environment())?;
+    let (wake, woken) = mpsc::channel();
+    interrupt::on_sigint(wake.clone(), || Wake::Interrupted)?;
+    let id = session.id.clone();
+    eprintln!(
+        "host-sim: following {id}: a get every {} s until its verdict, for at most {}; Ctrl-C stops waiting",
+        cadence.interval.as_secs(),
+        span(cadence.give_up_after)
+    );
+    let show = |read: &Read| -> Result<(), Failure> {
+        if json {
+            print_json(&read.text)
+        } else {
+            print!("{}", Panel::new(GET_ENDPOINT, target, &read.result, read.latency).text());
+            Ok(())
+        }
+    };
+    let started = Instant::now();
+    for attempt in 1.. {
+        let (wake, settings, session) = (wake.clone(), target.settings.clone(), id.clone());
+        // On its own thread, so that Ctrl-C ends the wait even while a get is under way.
+        std::thread::spawn(move || {
+            let read = follow::get_once(&get, &session, &settings, attempt);
+            let _ = wake.send(Wake::Read(Box::new(read)));
+        });
+        let read = match woken.recv() {
+            Ok(Wake::Read(read)) => (*read)?,
+            Ok(Wake::Interrupted) | Err(_) => return Ok(interrupted(&id)),
+        };
+        let result = &read.result;
+        match result.status {
+            TaskStatus::Completed => match SessionView::read_by(result) {
+                Some(view) if view.is_final => {
+                    eprintln!("host-sim: {id}: verdict {}", view.status);
+                    show(&read)?;
+                    return Ok(Exit::Success);
+                }
+                Some(view) => eprintln!("host-sim: {}", view.progress()),
+                None => eprintln!("host-sim: {id}: the get answered no session status"),
+            },
+            TaskStatus::Failed => eprintln!(
+                "host-sim: {id}: the get failed, retryably ({}); asking again at the next interval",
+                result.reason.as_deref().unwrap_or("no reason given")
+            ),
+            TaskStatus::FailedWithTerminalError => {
+                show(&read)?;
+                eprintln!(
+                    "host-sim: {id}: stopped following: the get failed terminally ({})",
+                    result.reason.as_deref().unwrap_or("no reason given")
+                );
+                return Ok(Exit::Terminal);
+            }
+        }
+        let wait = follow::next_wait(&cadence, result);
+        if started.elapsed() + wait > cadence.give_up_after {
+            show(&read)?;
+            eprintln!(
+                "host-sim: {id}: no verdict after {}, the preset's give-up time: stopped waiting; the \
+                 session goes on at Plaid",
+                span(cadence.give_up_after)
+            );
+            return Ok(Exit::Incomplete);
+        }
+        match woken.recv_timeout(wait) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Wake::Interrupted) | Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(interrupted(&id)),
+            // Each get is awaited before the next starts: none is left to arrive here.
+            Ok(Wake::Read(_)) => {}
+        }
+    }
+    Ok(Exit::Incomplete)
+}
+
+/// Ctrl-C: the wait ends, the session does not (nothing was sent to Plaid to end it).
+fn interrupted(id: &str) -> Exit {
+    eprintln!(
+        "host-sim: stopped waiting (Ctrl-C); session {id} goes on at Plaid: its verdict comes when the \
+         person completes it (follow it again with the {} task)",
+        follow::GET_TASK_ID
+    );
+    Exit::Incomplete
+}
+
+/// A duration for people: `1 h`, `7 days`, `90 s`.
+fn span(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s >= 86_400 && s % 86_400 == 0 => {
+            format!("{} day{}", s / 86_400, if s == 86_400 { "" } else { "s" })
+        }
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 /// One Test request as the engine runs it: its task result (as the plugin answered it, and
@@ -78,7 +215,7 @@ pub fn send(plugin: &Plugin, target: &Target, input: &str) -> Result<Sent, Failu
     let text = plugin.execute(input, &target.settings, &context)?;
     let latency = started.elapsed();
     let result = TaskResult::read(&text)?;
-    let panel = Panel::new(target, &result, latency);
+    let panel = Panel::new(RETRY_ENDPOINT, target, &result, latency);
     Ok(Sent { text, result, panel })
 }
 
@@ -87,6 +224,8 @@ pub fn send(plugin: &Plugin, target: &Target, input: &str) -> Result<Sent, Failu
 /// Plaid's answer repeats the user's personal data.
 #[derive(Debug, Serialize)]
 pub struct Panel {
+    /// The Plaid call the task makes, e.g. `POST /identity_verification/retry`.
+    pub endpoint: &'static str,
     pub status: TaskStatus,
     /// `completed`, `retryable` or `terminal`: what an engine does next.
     pub outcome: &'static str,
@@ -97,6 +236,10 @@ pub struct Panel {
     pub request_id: Option<String>,
     pub reason: Option<String>,
     pub reconciled: bool,
+    /// The get task: the session's status as Plaid answered it, and whether it is the verdict.
+    pub session_status: Option<String>,
+    #[serde(rename = "final")]
+    pub is_final: Option<bool>,
     /// The plugin's validation report when the input was invalid (nothing was sent).
     pub validation: Option<Value>,
     /// The request as sent, secret and personal data masked by the plugin.
@@ -107,9 +250,10 @@ pub struct Panel {
 }
 
 impl Panel {
-    pub fn new(target: &Target, result: &TaskResult, latency: Duration) -> Panel {
+    pub fn new(endpoint: &'static str, target: &Target, result: &TaskResult, latency: Duration) -> Panel {
         let output = &result.output;
         Panel {
+            endpoint,
             status: result.status,
             outcome: match result.status {
                 TaskStatus::Completed => "completed",
@@ -123,6 +267,8 @@ impl Panel {
             request_id: output.request_id.clone().flatten(),
             reason: result.reason.clone(),
             reconciled: output.reconciled == Some(true),
+            session_status: output.session_status.clone(),
+            is_final: output.is_final,
             validation: output.validation.clone(),
             request: output.request.clone(),
             response: output.response.as_ref().map(|r| mask_personal(&r.body)).unwrap_or_default(),
@@ -133,7 +279,7 @@ impl Panel {
     /// The panel as `test-request` prints it.
     pub fn text(&self) -> String {
         let mut p = String::new();
-        let _ = writeln!(p, "Test request: POST /identity_verification/retry");
+        let _ = writeln!(p, "Test request: {}", self.endpoint);
         let _ = writeln!(p, "  sent to      {}", self.sent_to);
         let _ = writeln!(p, "  result       {}", self.classification);
         if let Some(code) = self.http_status {
@@ -141,6 +287,10 @@ impl Panel {
         }
         let _ = writeln!(p, "  latency      {:.1} ms", self.latency_ms);
         let _ = writeln!(p, "  request_id   {}", self.request_id.as_deref().unwrap_or("-"));
+        if let Some(status) = &self.session_status {
+            let verdict = if self.is_final == Some(true) { "the verdict" } else { "not final" };
+            let _ = writeln!(p, "  session      {status} ({verdict})");
+        }
         if let Some(reason) = &self.reason {
             let _ = writeln!(p, "  reason       {reason}");
         }

@@ -681,3 +681,70 @@ fn a_test_request_opens_an_active_session_the_person_completes_at_its_page() {
         assert!(got["completed_at"].is_string());
     }
 }
+
+/// Issue 21: the console shows the session its Test request opened as it moves, without a reload.
+/// The person opens its `shareable_url` from the console's link (a new tab), completes it there,
+/// and the console's tab, never reloaded, shows the verdict. Against the embedded simulator the
+/// verdict comes by a verified webhook at once; against a simulator of the test's (no webhooks to
+/// the console) by the get the console runs at the preset's interval.
+#[test]
+fn the_console_shows_the_session_move_to_its_verdict_without_a_reload() {
+    for (name, date_of_birth, verdict, embedded) in [
+        ("10-session-verdict-by-webhook", "1975-01-18", "success", true),
+        ("10-session-verdict-by-poll", "1980-02-03", "failed", false),
+    ] {
+        let sim = canary_simulator();
+        let console = if embedded { Console::start(&[]) } else { Console::against(&sim, &[]) };
+        let url = console.url.clone();
+        let mut identity = PAGE_IDENTITY;
+        identity[2] = ("date_of_birth", date_of_birth);
+        let updated_by = if embedded { "webhook" } else { "poll" };
+        in_browser(name, move |client| async move {
+            open_task(&client, &url).await;
+            assert_eq!(test_request(&client).await, "completed");
+            wait_for(&client, "#session[data-status='active'][data-final='false']:not([hidden])").await;
+            let id = text(&client, "#session-id").await;
+            assert!(id.starts_with("idv_"), "{id}");
+            client.execute("window.notReloaded = 'kept'; return true;", vec![]).await.unwrap();
+            let link = client.find(Locator::Id("session-link")).await.unwrap();
+            assert_eq!(link.attr("target").await.unwrap().as_deref(), Some("_blank"));
+            let rel = link.attr("rel").await.unwrap().unwrap_or_default();
+            assert!(rel.split(' ').any(|r| r == "noopener"), "{rel}");
+            let shareable_url = link.attr("href").await.unwrap().expect("a link to the session's page");
+            let console_tab = client.window().await.unwrap();
+            link.click().await.unwrap();
+            let started = Instant::now();
+            let tab = loop {
+                let tabs = client.windows().await.unwrap();
+                if let Some(tab) = tabs.into_iter().find(|t| *t != console_tab) {
+                    break tab;
+                }
+                assert!(started.elapsed() < WAIT, "the link opened no tab");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            };
+            client.switch_to_window(tab).await.unwrap();
+            let on_page = complete_at_the_page(&client, &shareable_url, &identity).await;
+            assert_eq!(on_page, verdict, "the page's verdict");
+            client.close_window().await.unwrap();
+            client.switch_to_window(console_tab).await.unwrap();
+            let shown = wait_until(
+                &client,
+                "the verdict in the console",
+                "const s = document.querySelector('#session[data-final=true]'); return s && s.dataset.status;",
+            )
+            .await;
+            assert_eq!(shown, verdict);
+            snap(&client, &format!("{name}-verdict")).await;
+            let kept = client.execute("return window.notReloaded || null;", vec![]).await.unwrap();
+            assert_eq!(kept, "kept", "the console's page was not reloaded");
+            let session = client.find(Locator::Id("session")).await.unwrap();
+            assert_eq!(session.attr("data-updated-by").await.unwrap().as_deref(), Some(updated_by));
+            assert_eq!(text(&client, "#session-verdict").await, verdict);
+            let view = text(&client, "#session").await;
+            assert!(view.contains("kyc_check"), "the steps are shown: {view}");
+            for (_, personal) in identity.iter().filter(|(_, value)| value.len() > 3) {
+                assert!(!view.contains(personal), "{personal} shown in the session view: {view}");
+            }
+        });
+    }
+}

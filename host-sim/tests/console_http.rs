@@ -331,3 +331,183 @@ fn beyond_loopback_the_console_needs_to_be_asked_and_then_its_key() {
     assert_eq!(ran.status, 200, "{}", ran.body);
     assert!(ran.body.contains("\"outcome\""), "{}", ran.body);
 }
+
+mod webhooks {
+    //! The console's webhook route against forgeries: a token signed by another key, `alg: none`,
+    //! and a genuine token over an altered body are refused and change nothing; the genuine
+    //! webhook, replayed as it was sent, makes the console read the session at once.
+
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    use plaid_idv_simulator::{Completion, SimulatorConfig, Status};
+    use plaid_idv_test_support::{
+        console::{example_input, own, raw, Console, CLIENT_ID_CANARY, SECRET_CANARY},
+        seeded_simulator, simulator_config, Captured, Reply, Server,
+    };
+    use ring::{
+        rand::SystemRandom,
+        signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING},
+    };
+    use serde_json::{json, Value};
+
+    fn sha256_hex(body: &[u8]) -> String {
+        ring::digest::digest(&ring::digest::SHA256, body)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn now() -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    }
+
+    /// The `kid` a genuine token names.
+    fn kid(token: &str) -> String {
+        let header = URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
+        serde_json::from_slice::<Value>(&header).unwrap()["kid"].as_str().unwrap().to_owned()
+    }
+
+    /// A token for `body` under the simulator's key id, signed by a P-256 key of this test's.
+    fn signed_by_another_key(kid: &str, body: &[u8]) -> String {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.to_owned());
+        let claims = json!({"iat": now(), "request_body_sha256": sha256_hex(body)});
+        encode(&header, &claims, &EncodingKey::from_ec_der(pkcs8.as_ref())).unwrap()
+    }
+
+    fn unsigned(kid: &str, body: &[u8]) -> String {
+        let header = json!({"alg": "none", "kid": kid, "typ": "JWT"});
+        let claims = json!({"iat": now(), "request_body_sha256": sha256_hex(body)});
+        format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        )
+    }
+
+    fn post_webhook(console: &Console, token: Option<&str>, body: &[u8]) -> (u16, Value) {
+        let mut headers = vec![("Host", console.authority()), ("Content-Type", "application/json")];
+        if let Some(token) = token {
+            headers.push(("Plaid-Verification", token));
+        }
+        let answer = raw(console.authority(), "POST", "/webhooks/plaid", &headers, body);
+        (answer.status, serde_json::from_str(&answer.body).unwrap_or_default())
+    }
+
+    fn session(console: &Console, id: &str) -> Value {
+        let answer = own(console, "GET", &format!("/api/sessions/{id}"), "");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        serde_json::from_str(&answer.body).unwrap()
+    }
+
+    /// The webhook the simulator sent with `code` for `id`, once it has.
+    fn captured(receiver: &Server, code: &str, id: &str) -> Captured {
+        let started = Instant::now();
+        loop {
+            let found = receiver.requests().into_iter().find(|r| {
+                let body = r.json();
+                body["webhook_code"] == code && body["identity_verification_id"] == id
+            });
+            if let Some(found) = found {
+                return found;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "no {code} webhook for {id}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn forged_webhooks_are_refused_and_change_nothing() {
+        let receiver = Server::start(|_| Reply::json(200, &json!({})));
+        let input = example_input();
+        let config = SimulatorConfig {
+            client_id: CLIENT_ID_CANARY.into(),
+            secret: SECRET_CANARY.into(),
+            webhook: Some(format!("{}/hook", receiver.url())),
+            ..simulator_config()
+        };
+        let sim = seeded_simulator(
+            config,
+            &[(input["client_user_id"].as_str().unwrap(), input["template_id"].as_str().unwrap())],
+        );
+        // Keys from the simulator (the console's base_url), the simulator's webhooks to the test.
+        let console = Console::against(&sim, &[]);
+        let asked = Instant::now();
+        let answer = own(&console, "POST", "/api/test-request", &json!({"input": input}).to_string());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let panel: Value = serde_json::from_str(&answer.body).unwrap();
+        let id = panel["session"]["session"]["id"].as_str().expect("the session in the panel").to_owned();
+        assert_eq!(panel["session"]["session"]["status"], "active");
+        assert_eq!(panel["follow"]["interval_seconds"], 10);
+        // The person completes the session: a get now would read `success`.
+        assert!(sim.complete(&id, &Completion::Success).unwrap().is_ok());
+        let genuine = captured(&receiver, "STATUS_UPDATED", &id);
+        let token = genuine.header("plaid-verification").expect("signed").to_owned();
+        let body = genuine.body.clone();
+        let kid = kid(&token);
+        let altered = String::from_utf8(body.clone()).unwrap().replace("STATUS_UPDATED", "STEP_UPDATED");
+
+        let forgeries: [(&str, Option<String>, &[u8], &str); 4] = [
+            ("another key", Some(signed_by_another_key(&kid, &body)), &body, "signature does not verify"),
+            ("alg none", Some(unsigned(&kid, &body)), &body, "not ES256"),
+            ("altered body", Some(token.clone()), altered.as_bytes(), "SHA-256"),
+            ("no signature", None, &body, "no Plaid-Verification header"),
+        ];
+        for (what, token, body, why) in &forgeries {
+            let (status, answer) = post_webhook(&console, token.as_deref(), body);
+            assert_eq!(status, 401, "{what}: {answer}");
+            assert_eq!(answer["error"]["code"], "webhook_refused", "{what}");
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(message.contains(why), "{what}: {message}");
+        }
+        let after = session(&console, &id);
+        // The console's own get comes one interval after the Test request; before it, only a
+        // webhook could have changed the view.
+        if asked.elapsed() < Duration::from_secs(10) {
+            assert_eq!(after["session"]["status"], "active", "{after}");
+            assert_eq!(after["version"], 1, "{after}");
+        }
+        assert_ne!(after["updated_by"], "webhook", "{after}");
+        let refused = console.stderr().iter().filter(|l| l.contains("refused a webhook")).count();
+        assert_eq!(refused, forgeries.len(), "{:?}", console.stderr());
+
+        // The genuine webhook, as the simulator sent it: verified, and the console asks get now.
+        let (status, answer) = post_webhook(&console, Some(&token), &body);
+        assert_eq!(status, 200, "{answer}");
+        let started = Instant::now();
+        let shown = loop {
+            let now = session(&console, &id);
+            if now["session"]["final"] == true {
+                break now;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "no verdict: {now}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(shown["session"]["status"], "success");
+        assert_eq!(shown["following"], false, "a verdict ends the following");
+        if asked.elapsed() < Duration::from_secs(10) {
+            assert_eq!(shown["updated_by"], "webhook", "{shown}");
+        }
+        assert_eq!(sim.ledger().get(&id).unwrap().status, Status::Success);
+        for line in console.stderr() {
+            assert!(!line.contains(SECRET_CANARY) && !line.contains(&token), "{line}");
+        }
+    }
+
+    /// A rebinding name is refused before the signature is even read; an unsigned post, from
+    /// anywhere on this machine, is refused for its missing signature.
+    #[test]
+    fn the_webhook_route_refuses_foreign_hosts_and_unsigned_posts() {
+        let console = Console::start(&[]);
+        let headers = [("Host", "evil.example:80"), ("Content-Type", "application/json")];
+        let answer = raw(console.authority(), "POST", "/webhooks/plaid", &headers, b"{}");
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        let (status, _) = post_webhook(&console, None, b"{}");
+        assert_eq!(status, 401);
+    }
+}

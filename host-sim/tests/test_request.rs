@@ -200,3 +200,138 @@ fn run_retries_what_is_retryable_and_nothing_else() {
     assert_eq!(rows[1]["attempts"], 1, "a terminal failure is never retried");
     assert_eq!(sim.session_count("user-a", "idvtmp_r"), 2);
 }
+
+/// Personal data in every followed input: neither panel nor progress line may show it.
+const FOLLOW_CANARIES: [&str; 3] = ["canary.follow@example.com", "Canaryfollowgiven", "Canaryfollowfamily"];
+
+/// `test-request --follow` against `sim` (its default credentials, given as a user sets them) for
+/// a reset of `user`'s earlier attempt.
+fn follow_command(sim: &simulator::Simulator, user: &str, extra: &[&str]) -> std::process::Command {
+    let input = temp_file(
+        &format!("{user}.json"),
+        &json!({
+            "client_user_id": user, "template_id": "idvtmp_follow", "strategy": "reset",
+            "user": {"email_address": FOLLOW_CANARIES[0], "name": {"given_name": FOLLOW_CANARIES[1], "family_name": FOLLOW_CANARIES[2]}}
+        })
+        .to_string(),
+    );
+    let mut command = common::host_sim();
+    command
+        .args(["test-request", input.to_str().unwrap(), "--follow", "--base-url", &sim.url()])
+        .args(extra)
+        .env("PLAID_CLIENT_ID", simulator::DEFAULT_CLIENT_ID)
+        .env("PLAID_SECRET", simulator::DEFAULT_SECRET);
+    command
+}
+
+/// A simulator whose sessions complete by themselves a second after they open, as `outcome`
+/// (`host-sim sandbox --auto-complete OUTCOME --auto-complete-after 1s`).
+fn auto_completing(outcome: simulator::Outcome, user: &str) -> simulator::Simulator {
+    let config = SimulatorConfig {
+        auto_complete: Some(simulator::AutoComplete { outcome, after: std::time::Duration::from_secs(1) }),
+        ..common::simulator_config()
+    };
+    common::seeded_simulator(config, &[(user, "idvtmp_follow")])
+}
+
+/// The session id `--follow` names on stderr (`following idv_…:`).
+fn followed_id(stderr: &str) -> String {
+    let rest = stderr.split("following ").nth(1).unwrap_or_else(|| panic!("no `following` line: {stderr}"));
+    rest.split(':').next().unwrap().to_owned()
+}
+
+/// Issue 21: the retry's panel, a progress line while the session is `active`, then the get's
+/// panel with the verdict. The first get comes at once (the session is still active then); the
+/// verdict at the preset's next, 10 s later.
+#[test]
+fn follow_waits_for_the_success_verdict_and_prints_the_get_panel() {
+    let sim = auto_completing(simulator::Outcome::Success, "user-follow-success");
+    let out = follow_command(&sim, "user-follow-success", &[]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let id = followed_id(&stderr);
+    assert!(stderr.contains("a get every 10 s until its verdict, for at most 1 h"), "{stderr}");
+    assert!(stderr.contains(&format!("{id} is active, at step ")), "a progress line: {stderr}");
+    assert!(stderr.contains(&format!("{id}: verdict success")), "{stderr}");
+    let retry = stdout.find("Test request: POST /identity_verification/retry").expect("the retry's panel");
+    let get = stdout.find("Test request: POST /identity_verification/get").expect("the get's panel");
+    assert!(retry < get, "{stdout}");
+    assert!(stdout[get..].contains("session      success (the verdict)"), "{stdout}");
+    assert!(stdout[get..].contains("PLAID-SECRET: ***"), "{stdout}");
+    assert_eq!(sim.ledger().get(&id).expect("the session").status, simulator::Status::Success);
+    for canary in FOLLOW_CANARIES {
+        assert!(!stdout.contains(canary) && !stderr.contains(canary), "{canary} leaked:\n{stdout}{stderr}");
+    }
+}
+
+/// `--json`: the retry's task result, then the get's, one JSON document after the other.
+#[test]
+fn follow_json_prints_the_failed_verdict_as_the_get_task_result() {
+    let sim = auto_completing(simulator::Outcome::Failed, "user-follow-failed");
+    let out = follow_command(&sim, "user-follow-failed", &["--json"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "a verdict, whichever it is, ends the follow: {stderr}");
+    let documents: Vec<Value> =
+        serde_json::Deserializer::from_str(&stdout).into_iter::<Value>().map(Result::unwrap).collect();
+    assert_eq!(documents.len(), 2, "{stdout}");
+    let (retry, get) = (&documents[0], &documents[1]);
+    assert_eq!(retry["output"]["response"]["body"]["status"], "active");
+    let id = retry["output"]["response"]["body"]["id"].as_str().unwrap();
+    assert_eq!(get["status"], "COMPLETED");
+    assert_eq!(get["output"]["session_status"], "failed");
+    assert_eq!(get["output"]["final"], true);
+    assert_eq!(get["output"]["response"]["body"]["id"], id);
+    assert!(stderr.contains(&format!("{id}: verdict failed")), "{stderr}");
+}
+
+/// Ctrl-C stops the wait and says so; the session goes on: still `active` at the simulator,
+/// nothing asked of it after the signal.
+#[test]
+fn ctrl_c_stops_waiting_and_leaves_the_session_active() {
+    use std::{
+        io::{BufRead, BufReader},
+        process::Stdio,
+        time::{Duration, Instant},
+    };
+    let sim =
+        common::seeded_simulator(common::simulator_config(), &[("user-follow-sigint", "idvtmp_follow")]);
+    let mut child = follow_command(&sim, "user-follow-sigint", &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // The first progress line: the follow is waiting for the next interval.
+    while !seen.contains(" is active") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("host-sim ended before following: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    let id = followed_id(&seen);
+    let requests = sim.request_count();
+    // SAFETY: `kill` sends a signal to the child this test started, which has not been reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("host-sim still waits after Ctrl-C: {seen}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(1), "stopped before the verdict: incomplete. {seen}{rest}");
+    assert!(rest.contains("stopped waiting (Ctrl-C)") && rest.contains("goes on at Plaid"), "{rest}");
+    assert_eq!(sim.request_count(), requests, "nothing was asked of the session after Ctrl-C");
+    let session = sim.ledger().get(&id).expect("the session");
+    assert_eq!(session.status, simulator::Status::Active, "the session goes on");
+    assert_eq!(sim.session_count("user-follow-sigint", "idvtmp_follow"), 2, "the retry's session, once");
+}

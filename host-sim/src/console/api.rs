@@ -9,11 +9,22 @@ use axum::{
     Json,
 };
 use plaid_idv_retry_interface::{Plugin, PluginError, RequestEcho};
+use plaid_idv_webhook::{PlaidKeys, Verifier};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::curl;
-use crate::{billed, error::Failure, io::parse_answer, target::Target, test_request};
+use super::{
+    curl,
+    sessions::{Received, Sessions},
+};
+use crate::{
+    billed,
+    error::Failure,
+    follow::{self, Cadence, SessionView},
+    io::parse_answer,
+    target::Target,
+    test_request,
+};
 
 /// The input the form starts with: Plaid's sandbox test user, which the simulator passes.
 const EXAMPLE_INPUT: &str = include_str!("../../examples/sandbox-test-user.json");
@@ -30,6 +41,8 @@ pub struct Console {
     write_only: Vec<String>,
     /// Values that must never reach the browser.
     secrets: Vec<String>,
+    /// The sessions Test requests opened, followed to their verdicts.
+    sessions: Sessions,
 }
 
 /// A refusal or failure, answered as `{"error": {"code", "message"}}`.
@@ -80,7 +93,19 @@ impl Console {
             .filter(|value| !value.is_empty())
             .map(str::to_owned)
             .collect();
-        Ok(Console { plugin, target, manifest, input_schema, credential_headers, write_only, secrets })
+        let get = follow::get_task(&plugin).ok();
+        let cadence = get.map(|get| Cadence::of(&get, target.environment())).transpose()?;
+        let sessions = Sessions::new(get, target.settings.clone(), cadence, verifier(&target, &settings));
+        Ok(Console {
+            plugin,
+            target,
+            manifest,
+            input_schema,
+            credential_headers,
+            write_only,
+            secrets,
+            sessions,
+        })
     }
 
     /// Where Test requests go, for people: never carries a credential.
@@ -206,16 +231,67 @@ impl Console {
             ));
         }
         let input = request.input.to_string();
-        let panel = test_request::send(&self.plugin, &self.target, &input)
-            .map_err(|f| ApiError::new(StatusCode::BAD_GATEWAY, "plugin_error", f.message))?
-            .panel;
+        let sent = test_request::send(&self.plugin, &self.target, &input)
+            .map_err(|f| ApiError::new(StatusCode::BAD_GATEWAY, "plugin_error", f.message))?;
+        let session = SessionView::opened_by(&sent.result).map(|session| self.sessions.follow(session));
+        let panel = sent.panel;
         let curl = panel.request.as_ref().map(|sent| self.sent_curl(&request.input, sent));
         let mut panel = serde_json::to_value(panel).unwrap_or_default();
         if let Some(headers) = panel["request"]["headers"].as_object_mut() {
             self.reference_credentials(headers);
         }
         panel["curl"] = curl.into();
+        if let Some(session) = session {
+            panel["session"] = serde_json::to_value(session).unwrap_or_default();
+            panel["follow"] = self.follow_description();
+        }
         Ok(self.answer(panel))
+    }
+
+    /// How the console learns of a session's changes, for the page to say.
+    fn follow_description(&self) -> Value {
+        json!({
+            "interval_seconds": self.sessions.cadence().map(|c| c.interval.as_secs()),
+            "give_up_after_seconds": self.sessions.cadence().map(|c| c.give_up_after.as_secs()),
+            "webhooks": self.sessions.receives_webhooks(),
+        })
+    }
+
+    /// A session a Test request opened, as the console knows it now (the page polls this).
+    pub fn session(&self, id: &str) -> Result<Response, ApiError> {
+        let tracked = self.sessions.get(id).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_session",
+                "no Test request of this console opened that session",
+            )
+        })?;
+        Ok(self.answer(serde_json::to_value(tracked).unwrap_or_default()))
+    }
+
+    /// A webhook, verified before anything is done about it. Answers what the sender is told; the
+    /// console's stderr says what became of it (ids and codes only: a webhook carries nothing else).
+    pub fn webhook(&self, signature: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
+        match self.sessions.receive(signature, body) {
+            Ok(Received::Woke(webhook)) => {
+                eprintln!(
+                    "host-sim console: webhook {} for {}: asking get now",
+                    webhook.webhook_code, webhook.identity_verification_id
+                );
+                Ok(Json(json!({"received": true})).into_response())
+            }
+            Ok(Received::Ignored(webhook)) => {
+                eprintln!(
+                    "host-sim console: webhook {} for {}: not a session this console follows",
+                    webhook.webhook_code, webhook.identity_verification_id
+                );
+                Ok(Json(json!({"received": true})).into_response())
+            }
+            Err(refusal) => {
+                eprintln!("host-sim console: refused a webhook: {refusal}");
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, "webhook_refused", refusal.to_string()))
+            }
+        }
     }
 
     /// Credential headers, as the page shows them: the shell variable the cURL text reads.
@@ -254,6 +330,23 @@ impl Console {
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+}
+
+/// The verifier of webhooks about the target's sessions: its keys come from the target itself
+/// (`/webhook_verification_key/get`, with the task's credentials). None without credentials.
+fn verifier(target: &Target, settings: &Value) -> Option<Verifier<PlaidKeys>> {
+    let base_url = match settings["base_url"].as_str() {
+        Some(url) => url.to_owned(),
+        None => target.environment().base_url().to_owned(),
+    };
+    let (client_id, secret) = (settings["client_id"].as_str()?, settings["secret"].as_str()?);
+    match PlaidKeys::new(&base_url, client_id, secret) {
+        Ok(keys) => Some(Verifier::new(keys)),
+        Err(e) => {
+            eprintln!("host-sim console: webhooks are not received ({e}); sessions are polled");
+            None
         }
     }
 }

@@ -8,9 +8,13 @@
 //!   page: `Origin` equal to `http://` + `Host`, a JSON content type (no HTML form can send
 //!   one), and no `Sec-Fetch-Site` other than `same-origin`;
 //! - request bodies are capped at [`MAX_BODY`];
+//! - the webhook route ([`check_webhook`]) takes no `Origin` (its sender is no page) but only a
+//!   loopback peer, and what it receives counts only once its signature verifies;
 //! - bound beyond loopback (`--allow-remote`), every `/api/` call carries the run's key in
 //!   [`KEY_HEADER`]: the page reads it from its URL's fragment, which no request or `Referer`
 //!   carries.
+
+use std::net::SocketAddr;
 
 use axum::http::{header, HeaderMap, Method};
 
@@ -76,6 +80,21 @@ pub fn check(method: &Method, headers: &HeaderMap, port: u16) -> Result<(), Refu
     Ok(())
 }
 
+/// Checks a webhook's request: this server's `Host`, from a loopback peer. No `Origin`: Plaid is
+/// no browser page. What proves the sender is the signature, checked before the body is read.
+pub fn check_webhook(headers: &HeaderMap, port: u16, peer: Option<SocketAddr>) -> Result<(), Refusal> {
+    if !peer.is_some_and(|p| p.ip().is_loopback()) {
+        return Err(Refusal("webhooks are received from this machine only"));
+    }
+    let host = one(headers, header::HOST).ok_or(Refusal("the Host header is missing or repeated"))?;
+    if !is_own_host(host, port) {
+        return Err(Refusal(
+            "the Host header does not name this console (an IP address or localhost, and its port)",
+        ));
+    }
+    Ok(())
+}
+
 fn one(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     let mut values = headers.get_all(name).iter();
     let value = values.next()?.to_str().ok()?;
@@ -136,6 +155,17 @@ mod tests {
         {
             assert!(!is_own_host(bad, 8788), "{bad}");
         }
+    }
+
+    #[test]
+    fn webhooks_come_from_this_machine_to_our_host_without_an_origin() {
+        let loopback = Some(SocketAddr::from(([127, 0, 0, 1], 40_000)));
+        let own = headers(&[("host", "127.0.0.1:9")]);
+        assert_eq!(check_webhook(&own, 9, loopback), Ok(()));
+        assert!(check_webhook(&own, 9, Some(SocketAddr::from(([192, 0, 2, 7], 40_000)))).is_err());
+        assert!(check_webhook(&own, 9, None).is_err());
+        assert!(check_webhook(&headers(&[("host", "rebound.example:9")]), 9, loopback).is_err());
+        assert!(check_webhook(&headers(&[("host", "127.0.0.1:10")]), 9, loopback).is_err());
     }
 
     #[test]

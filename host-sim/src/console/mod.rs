@@ -8,12 +8,15 @@
 //! - `guard`: who may call: the `Host` and `Origin` checks and the body size cap.
 //! - `api`: what the routes answer, all of it from the plugin; credentials never leave host-sim.
 //! - `curl`: the Copy-as-cURL text, credentials as `$PLAID_CLIENT_ID`-style references.
+//! - `sessions`: the sessions Test requests opened, followed to their verdicts (the get task at
+//!   the preset's interval, sooner on a verified webhook), which the page polls.
 //! - `assets/`: the page (HTML, CSS, JavaScript), embedded; no CDN, no build step.
 
 mod api;
 mod curl;
 mod guard;
 mod server;
+mod sessions;
 
 use std::net::SocketAddr;
 
@@ -53,8 +56,26 @@ pub fn run(plugin: Plugin, args: &ConsoleArgs) -> Result<Exit, Failure> {
             args.addr.ip()
         )));
     };
+    // Bound first, so an embedded simulator can send its webhooks here.
+    let listener = std::net::TcpListener::bind(args.addr)
+        .map_err(|e| Failure::error(format!("cannot listen on {}: {e}", args.addr)))?;
+    let mut target_args = args.target.clone();
+    target_args.simulator.webhook = webhook_url(listener.local_addr()?);
     // Before the console's runtime exists: the embedded simulator blocks on a runtime of its own.
-    let target = target::resolve(&args.target)?;
+    let target = target::resolve(&target_args)?;
     let state = api::Console::new(plugin, target)?;
-    server::serve(args.addr, state, key)
+    server::serve(listener, state, key)
+}
+
+/// Where a simulator on this machine reaches the console's webhook route: a loopback address of
+/// the listener's (none when it listens on one address beyond loopback only).
+fn webhook_url(bound: SocketAddr) -> Option<String> {
+    let ip = bound.ip();
+    let ip = match ip {
+        ip if ip.is_loopback() => ip,
+        std::net::IpAddr::V4(v4) if v4.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(v6) if v6.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        _ => return None,
+    };
+    Some(format!("http://{}{}", SocketAddr::new(ip, bound.port()), server::WEBHOOK_PATH))
 }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, Path, Request, State},
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -37,17 +37,29 @@ struct Server {
 
 type Shared = State<Arc<Server>>;
 
-/// Binds, prints the banner, and serves until the process is stopped.
-pub fn serve(addr: SocketAddr, console: Console, key: Option<String>) -> Result<Exit, Failure> {
+/// Where the console receives Plaid's webhooks: not an `/api/` route (no browser calls it, and no
+/// key), answered only to a loopback peer whose webhook's signature verifies.
+pub const WEBHOOK_PATH: &str = "/webhooks/plaid";
+
+/// Prints the banner, and serves on `listener` (bound already: the embedded simulator's webhooks
+/// are aimed at it) until the process is stopped.
+pub fn serve(
+    listener: std::net::TcpListener,
+    console: Console,
+    key: Option<String>,
+) -> Result<Exit, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("host-sim-console")
         .enable_all()
         .build()?;
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind(addr))
-        .map_err(|e| Failure::error(format!("cannot listen on {addr}: {e}")))?;
+    listener.set_nonblocking(true)?;
     let bound = listener.local_addr()?;
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Failure::error(format!("cannot listen on {bound}: {e}")))?
+    };
     let billed = console.billed();
     say(&format!("listening on http://{bound}"));
     if let Some(key) = &key {
@@ -79,13 +91,22 @@ pub fn serve(addr: SocketAddr, console: Console, key: Option<String>) -> Result<
         .route("/api/preset", post(preset))
         .route("/api/validate", post(validate))
         .route("/api/test-request", post(test_request))
+        .route(
+            "/api/sessions/{id}",
+            get(|State(s): Shared, Path(id): Path<String>| async move {
+                s.console.session(&id).map_err(|e| s.console.scrub_error(e))
+            }),
+        )
+        .route(WEBHOOK_PATH, post(webhook))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page").into_response()
         })
         .layer(middleware::from_fn_with_state(server.clone(), guarded))
         .with_state(server);
     runtime
-        .block_on(async { axum::serve(listener, app).await })
+        .block_on(async {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+        })
         .map_err(|e| Failure::error(format!("the console stopped: {e}")))?;
     Ok(Exit::Success)
 }
@@ -106,20 +127,25 @@ async fn guarded(State(server): Shared, request: Request, next: Next) -> Respons
         Some(key) if request.uri().path().starts_with("/api/") => guard::has_key(request.headers(), key),
         _ => Ok(()),
     };
-    let mut response =
-        match keyed.and_then(|()| guard::check(request.method(), request.headers(), server.port)) {
-            Ok(()) => next.run(request).await,
-            Err(refusal) => {
-                // For whoever runs the console: a page elsewhere tried something.
-                eprintln!(
-                    "host-sim console: refused {} {}: {}",
-                    request.method(),
-                    request.uri().path(),
-                    refusal.0
-                );
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal.0).into_response()
-            }
-        };
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let checked = if request.uri().path() == WEBHOOK_PATH {
+        guard::check_webhook(request.headers(), server.port, peer)
+    } else {
+        guard::check(request.method(), request.headers(), server.port)
+    };
+    let mut response = match keyed.and(checked) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            // For whoever runs the console: a page elsewhere tried something.
+            eprintln!(
+                "host-sim console: refused {} {}: {}",
+                request.method(),
+                request.uri().path(),
+                refusal.0
+            );
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal.0).into_response()
+        }
+    };
     let headers = response.headers_mut();
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),
@@ -169,6 +195,24 @@ async fn preset(State(s): Shared, request: Request) -> Result<Response, ApiError
 async fn validate(State(s): Shared, request: Request) -> Result<Response, ApiError> {
     let body = read(request.into_body()).await?;
     s.console.validate(body).map_err(|e| s.console.scrub_error(e))
+}
+
+/// A webhook: its body read as received (the signature covers those bytes), and verified on a
+/// blocking thread (a key may have to be fetched first).
+async fn webhook(State(s): Shared, request: Request) -> Result<Response, ApiError> {
+    let signature =
+        request.headers().get(plaid_idv_webhook::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body =
+        axum::body::to_bytes(request.into_body(), plaid_idv_webhook::MAX_BODY_BYTES).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("a webhook is at most {} bytes", plaid_idv_webhook::MAX_BODY_BYTES),
+            )
+        })?;
+    tokio::task::spawn_blocking(move || s.console.webhook(signature.as_deref(), &body)).await.map_err(
+        |_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the webhook was not handled"),
+    )?
 }
 
 /// `execute` blocks (network, timeouts): it runs on a blocking thread, not on the server's.

@@ -456,6 +456,7 @@
 
   async function testRequest(confirmed) {
     $('confirm').hidden = true;
+    stopSession();
     const input = currentInput(true);
     if (input === null) return;
     const result = $('result');
@@ -497,12 +498,88 @@
     $('result-response').textContent = panel.response === null || panel.response === undefined
       ? '(no response body)' : JSON.stringify(panel.response, null, 2);
     $('result-logs').replaceChildren(...(panel.logs || []).map((line) => el('li', {}, line)));
+    if (panel.session) startSession(panel.session, panel.follow || {}); else stopSession();
     const result = $('result');
     result.className = `outcome-${panel.outcome}`;
     result.dataset.requestId = panel.request_id || '';
     result.dataset.outcome = panel.outcome;
     result.hidden = false;
     result.scrollIntoView();
+  }
+
+  // ---- 3. Test request: the session it opened ---------------------------------------------------
+
+  // The console follows the session (the get task at the preset's interval, sooner on a verified
+  // webhook); the page asks the console what it knows, which never reaches the provider.
+  const SESSION_POLL_MS = 1000;
+  const session = { id: null, version: 0, timer: null };
+
+  function stopSession() {
+    clearTimeout(session.timer);
+    session.id = null;
+    session.version = 0;
+    $('session').hidden = true;
+  }
+
+  function startSession(tracked, follow) {
+    stopSession();
+    session.id = tracked.session.id;
+    const how = [];
+    if (follow.interval_seconds) how.push(`a get every ${follow.interval_seconds} s`);
+    if (follow.webhooks) how.push('at once when a verified webhook says it changed');
+    $('session-follow').textContent = how.length
+      ? `The console reads the session ${how.join(', and ')}; this view updates by itself.`
+      : '';
+    renderSession(tracked);
+    if (tracked.following) session.timer = setTimeout(pollSession, SESSION_POLL_MS);
+  }
+
+  function renderSession(tracked) {
+    const s = tracked.session;
+    session.version = tracked.version;
+    $('session-id').textContent = s.id;
+    $('session-status').textContent = s.status;
+    $('session-step').textContent = s.current_step || '—';
+    $('session-verdict').textContent = s.final
+      ? s.status
+      : tracked.following ? 'waiting for the person to complete the session…' : 'not followed';
+    $('session-steps').replaceChildren(...Object.entries(s.steps || {}).map(([step, status]) =>
+      el('li', { 'data-step': step, 'data-step-status': String(status) }, `${step}: ${status}`)));
+    const link = $('session-link');
+    // Only a web address becomes a link: never javascript: or data: from an answer.
+    if (typeof s.shareable_url === 'string' && /^https?:\/\//.test(s.shareable_url)) {
+      link.href = s.shareable_url;
+      link.hidden = false;
+    } else {
+      link.removeAttribute('href');
+      link.hidden = true;
+    }
+    $('session-note').textContent = tracked.note || '';
+    if (s.final) $('session-follow').textContent = 'The verdict: it never changes again, and the console stopped reading the session.';
+    const box = $('session');
+    box.dataset.status = s.status;
+    box.dataset.final = String(Boolean(s.final));
+    box.dataset.updatedBy = tracked.updated_by;
+    box.dataset.version = String(tracked.version);
+    box.hidden = false;
+  }
+
+  async function pollSession() {
+    const id = session.id;
+    if (!id) return;
+    let again = SESSION_POLL_MS;
+    try {
+      const tracked = await api(`/api/sessions/${encodeURIComponent(id)}`);
+      if (session.id !== id) return;
+      if (tracked.version !== session.version) renderSession(tracked);
+      if (!tracked.following) return;
+    } catch (e) {
+      if (session.id !== id) return;
+      $('session-note').textContent = `The console did not answer about the session: ${e.message}`;
+      if (e.code === 'unknown_session') return;
+      again = SESSION_POLL_MS * 5;
+    }
+    session.timer = setTimeout(pollSession, again);
   }
 
   // ---- Start --------------------------------------------------------------------------------
