@@ -217,6 +217,13 @@ impl Simulator {
         self.plaid.complete(id, completion, self.plaid.faults.every.contains(Fault::DropWebhooks))
     }
 
+    /// A `Plaid-Verification` header for `body` as this simulator signs its webhooks, issued at
+    /// `at`: what a test replays as a webhook captured earlier (a stale `iat`), or pairs with
+    /// another body (an altered one), to prove a receiver refuses them.
+    pub fn webhook_signature(&self, body: &[u8], at: std::time::SystemTime) -> Result<String, Error> {
+        self.plaid.signer.sign(body, at)
+    }
+
     /// Webhooks not sent so far: dropped by the `drop_webhooks` fault or by a full queue.
     pub fn webhooks_dropped(&self) -> u64 {
         self.plaid.webhooks.dropped()

@@ -92,34 +92,51 @@ impl RetryActivity {
         // `execute` blocks (and never unwinds: the plugin catches its panics), so it runs on the
         // blocking pool while this task keeps the heartbeat going.
         let call = tokio::task::spawn_blocking(move || plugin.execute(&input, &settings, &context));
-        tokio::pin!(call);
-        let answered = loop {
-            tokio::select! {
-                answered = &mut call => break answered,
-                _ = tokio::time::sleep(HEARTBEAT_EVERY) => { ctx.record_heartbeat(in_flight).await?; }
-            }
-        };
+        let answered = heartbeating(&ctx, in_flight, call).await?;
         // Recorded last, so a failure report carries it to the next attempt.
         ctx.record_heartbeat(Progress::Settled { attempt }).await?;
-        let answered = answered.map_err(|_| {
-            ActivityError::application(
-                ApplicationFailure::builder("the plugin's execute did not return".to_owned())
-                    .type_name(PLUGIN_ERROR.to_owned())
-                    .non_retryable(true)
-                    .build(),
-            )
-        })?;
         let outcome = outcome(answered, task.keep_plaid_body);
-        let status = match &outcome {
-            Ok(_) => COMPLETED.to_owned(),
-            Err(failure) => failure.type_name().unwrap_or(FAILED).to_owned(),
-        };
-        eprintln!(
-            "{} attempt {attempt}: {status}",
-            info.workflow_id.as_deref().unwrap_or(info.activity_id.as_str())
-        );
+        log_outcome(info, &outcome);
         outcome.map_err(ActivityError::Application)
     }
+}
+
+/// Waits for the plugin's `execute` (on the blocking pool, where it cannot stall the runtime)
+/// while heartbeating `beat`, so a worker that dies mid-call is noticed after the heartbeat
+/// timeout, not the whole start-to-close timeout.
+pub(crate) async fn heartbeating<B>(
+    ctx: &ActivityContext,
+    beat: B,
+    call: tokio::task::JoinHandle<Result<String, PluginError>>,
+) -> Result<Result<String, PluginError>, ActivityError>
+where
+    B: Copy + temporalio_common::data_converters::TemporalSerializable + 'static,
+{
+    tokio::pin!(call);
+    let answered = loop {
+        tokio::select! {
+            answered = &mut call => break answered,
+            _ = tokio::time::sleep(HEARTBEAT_EVERY) => { ctx.record_heartbeat(beat).await?; }
+        }
+    };
+    // `execute` never unwinds (the plugin catches its panics): a join error is a cancelled task.
+    Ok(answered.unwrap_or_else(|_| {
+        Err(PluginError { code: PLUGIN_ERROR.into(), message: "the plugin's execute did not return".into() })
+    }))
+}
+
+/// One line per answered attempt (a test counts them; no data, only the status).
+pub(crate) fn log_outcome(info: &ActivityInfo, outcome: &Result<Value, Box<ApplicationFailure>>) {
+    let status = match outcome {
+        Ok(_) => COMPLETED,
+        Err(failure) => failure.type_name().unwrap_or(FAILED),
+    };
+    eprintln!(
+        "{} {} attempt {}: {status}",
+        info.workflow_id.as_deref().unwrap_or(info.activity_id.as_str()),
+        info.activity_type,
+        info.attempt
+    );
 }
 
 /// When an earlier attempt may have sent the retry without learning what came of it.
@@ -136,7 +153,7 @@ fn unknown_outcome_since(info: &ActivityInfo, previous: Option<Progress>) -> Opt
     }
 }
 
-fn unix_ms(t: SystemTime) -> i64 {
+pub(crate) fn unix_ms(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

@@ -8,6 +8,7 @@ use plaid_idv_retry_interface::Exit;
 
 use crate::{
     submit::{self, SubmitArgs},
+    webhooks::{self, WebhooksArgs},
     worker::{self, WorkerArgs},
 };
 
@@ -24,6 +25,8 @@ enum Command {
     Worker(WorkerArgs),
     /// Start one workflow per input line (idempotent: the workflow id is derived from the input).
     Submit(SubmitArgs),
+    /// Receive Plaid's webhooks: verify each, and signal the workflow awaiting its session.
+    Webhooks(WebhooksArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Worker(args) => worker::run(args).await.map(|()| Exit::Success),
             Command::Submit(args) => submit::run(args).await,
+            Command::Webhooks(args) => webhooks::run(args).await.map(|()| Exit::Success),
         }
     });
     match outcome {

@@ -1,6 +1,6 @@
-//! The policy Temporal applies to the task, read from the plugin's `temporal` preset (the single
-//! source: the worker adds nothing of its own): the activity's timeouts and retry policy, and
-//! the task queue's rate limit.
+//! The policy Temporal applies to a task, read from the plugin's `temporal` preset for it (the
+//! single source: the worker adds nothing of its own): the activity's timeouts and retry policy,
+//! the task queue's rate limit, and for the get task the [`Cadence`] a workflow polls at.
 
 use std::time::Duration;
 
@@ -91,6 +91,37 @@ impl Policy {
     }
 }
 
+/// The get task's `poll` block: how often a workflow asks for a session it follows, and how long
+/// it follows it before it stops waiting for the verdict.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cadence {
+    #[serde(deserialize_with = "proto_duration")]
+    pub interval: Duration,
+    #[serde(deserialize_with = "proto_duration")]
+    pub give_up_after: Duration,
+    /// The session statuses that are a verdict (the get task result's `output.final` says the same).
+    pub final_statuses: Vec<String>,
+}
+
+impl Cadence {
+    /// Reads the `poll` block of the get task's `temporal` preset.
+    pub fn from_preset(text: &str) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        struct Preset {
+            poll: Cadence,
+        }
+        let preset: Preset = serde_json::from_str(text).map_err(|e| {
+            Error::new(format!("the get task's temporal preset has no usable poll block: {e}"))
+        })?;
+        let cadence = preset.poll;
+        if cadence.interval.is_zero() || cadence.give_up_after < cadence.interval {
+            return Err(Error::new("the get task's poll block has an interval Temporal cannot use"));
+        }
+        Ok(cadence)
+    }
+}
+
 /// A protobuf JSON duration: seconds with an `s` suffix (`"2s"`, `"0.5s"`).
 fn proto_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
@@ -117,6 +148,24 @@ mod tests {
         assert_eq!(p.activity_options.heartbeat_timeout, Duration::from_secs(10));
         assert_eq!(p.activity_options.retry_policy.maximum_attempts, 3);
         assert_eq!(p.activity_options.retry_policy.initial_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn reads_the_get_tasks_cadence() {
+        let get = PRESET.replace("retry\"", "get\"").replace(
+            "\"taskQueueActivitiesPerSecond\"",
+            r#""poll": {"interval": "10s", "giveUpAfter": "3600s", "finalStatuses": ["success", "failed"]},
+               "taskQueueActivitiesPerSecond""#,
+        );
+        let cadence = Cadence::from_preset(&get).unwrap();
+        assert_eq!(cadence.interval, Duration::from_secs(10));
+        assert_eq!(cadence.give_up_after, Duration::from_secs(3600));
+        assert_eq!(cadence.final_statuses, ["success", "failed"]);
+        assert_eq!(Policy::from_preset(&get).unwrap().activity_type, "plaid.identity_verification.get");
+        let e = Cadence::from_preset(PRESET).unwrap_err();
+        assert!(e.message.contains("poll"), "{e}");
+        let e = Cadence::from_preset(&get.replace("\"10s\"", "\"0s\"")).unwrap_err();
+        assert!(e.message.contains("interval"), "{e}");
     }
 
     #[test]

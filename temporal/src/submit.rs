@@ -31,6 +31,7 @@ use plaid_idv_retry_interface::Exit;
 
 use crate::{
     activity::{COMPLETED, FAILED, TERMINAL},
+    await_verdict::{AwaitTask, RetryAndAwaitWorkflow},
     codec::{CodecArgs, KeyRing, PayloadKey},
     connection::ServerArgs,
     error::Error,
@@ -56,6 +57,11 @@ pub struct SubmitArgs {
     /// Keep Plaid's answer unmasked in Temporal's history (default: personal fields masked).
     #[arg(long)]
     pub keep_plaid_body: bool,
+    /// Start the retry-and-await workflow: after the retry, follow the session to its verdict
+    /// (webhooks through `webhooks --listen`, polling as the fallback); its result is the final
+    /// session.
+    #[arg(long)]
+    pub await_verdict: bool,
     #[command(flatten)]
     pub codec: CodecArgs,
     #[command(flatten)]
@@ -183,8 +189,14 @@ async fn start(client: &Client, args: &SubmitArgs, id: &str, input: Value) -> Re
     let options = WorkflowStartOptions::new(args.server.task_queue.clone(), id.to_owned())
         .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
         .build();
-    match client.start_workflow(RetryWorkflow::run, task, options).await {
-        Ok(_) => Ok("started"),
+    let started = if args.await_verdict {
+        let awaited = AwaitTask { task, following: None };
+        client.start_workflow(RetryAndAwaitWorkflow::run, awaited, options).await.map(drop)
+    } else {
+        client.start_workflow(RetryWorkflow::run, task, options).await.map(drop)
+    };
+    match started {
+        Ok(()) => Ok("started"),
         Err(WorkflowStartError::AlreadyStarted { .. }) => Ok("existing"),
         Err(e) => Err(Error::new(format!("cannot start workflow {id}: {e}"))),
     }

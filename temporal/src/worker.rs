@@ -1,4 +1,5 @@
-//! `worker`: loads the plugin, reads its `temporal` preset, and polls the task queue until
+//! `worker`: loads the plugin, reads its `temporal` presets (the retry's, and the get task's for
+//! the workflow that awaits the verdict), and polls the task queue until
 //! SIGTERM or SIGINT; then it drains: stops polling, lets the calls in flight finish within
 //! their deadline, and exits 0. (The SDK installs no signal handler of its own.)
 
@@ -19,10 +20,12 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     activity::{self, RetryActivity},
+    await_verdict::{RetryAndAwaitWorkflow, Rounds},
     codec::{CodecArgs, KeyRing},
     connection::ServerArgs,
     error::Error,
-    policy::Policy,
+    get::{self, GetActivity},
+    policy::{Cadence, Policy},
     workflow::RetryWorkflow,
 };
 
@@ -42,6 +45,11 @@ pub struct WorkerArgs {
     /// was raised). Every worker on the queue must be given the same value.
     #[arg(long, value_name = "PER_SECOND")]
     pub activities_per_second: Option<f64>,
+    /// Waits for a verdict one run of the retry-and-await workflow holds before it continues as
+    /// new (a test setting: the default keeps histories small).
+    #[arg(long, hide = true, default_value_t = Rounds::default().per_run,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds_per_run: u32,
     #[command(flatten)]
     pub codec: CodecArgs,
     #[command(flatten)]
@@ -68,6 +76,8 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
         policy.task_queue_activities_per_second = rate;
     }
     activity::set_activity_type(&policy.activity_type);
+    let (get_task, get_policy, cadence) = get_preset(&plugin, environment)?;
+    get::set_get_activity_type(&get_policy.activity_type);
 
     let runtime = Runtime::from_current_tokio(runtime_options()?)
         .map_err(|e| Error::new(format!("cannot start the Temporal runtime: {e}")))?;
@@ -75,11 +85,23 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
     let slots = usize::from(args.max_concurrent);
     let workflow_policy = policy.clone();
     let read_legacy_payloads = args.codec.read_legacy_payloads;
+    let (retry_policy, rounds) = (policy.clone(), Rounds { per_run: args.rounds_per_run });
     let options = WorkerOptions::new(args.server.task_queue.clone())
-        .register_activities(RetryActivity { plugin, settings })
+        .register_activities(RetryActivity { plugin, settings: settings.clone() })
+        .register_activities(GetActivity { task: get_task, settings })
         .register_workflow_with_factory::<RetryWorkflow, _>(move || RetryWorkflow {
             policy: workflow_policy.clone(),
             read_legacy_payloads,
+        })
+        .map_err(|e| Error::new(format!("cannot register the workflow: {e}")))?
+        .register_workflow_with_factory::<RetryAndAwaitWorkflow, _>(move || {
+            RetryAndAwaitWorkflow::new(
+                retry_policy.clone(),
+                get_policy.clone(),
+                cadence.clone(),
+                rounds,
+                read_legacy_payloads,
+            )
         })
         .map_err(|e| Error::new(format!("cannot register the workflow: {e}")))?
         .tuner(
@@ -140,8 +162,23 @@ fn load(flag: Option<&std::path::Path>) -> Result<Plugin, Error> {
     interface::load(&interface::locate(flag)).map_err(|e| Error::new(e.to_string()))
 }
 
+/// The plugin's get task, its activity policy and the cadence a workflow polls at, from its
+/// `temporal` preset (the single source: the worker invents no interval of its own).
+fn get_preset(
+    plugin: &Plugin,
+    environment: Environment,
+) -> Result<(interface::Task, Policy, Cadence), Error> {
+    let task = plugin
+        .task(get::GET_TASK)
+        .ok_or_else(|| Error::new("the plugin offers no get task (a plugin of an earlier release)"))?;
+    let preset = task
+        .settings_preset(&PresetOptions { environment, dialect: Dialect::Temporal }.to_json())
+        .map_err(|e| Error::new(format!("the plugin's get task has no temporal preset: {e}")))?;
+    Ok((task, Policy::from_preset(&preset)?, Cadence::from_preset(&preset)?))
+}
+
 /// `--settings`, then `PLAID_CLIENT_ID`/`PLAID_SECRET` for credentials it leaves out.
-fn settings(path: Option<&PathBuf>) -> Result<String, Error> {
+pub(crate) fn settings(path: Option<&PathBuf>) -> Result<String, Error> {
     let mut settings: Map<String, Value> = match path {
         Some(path) => {
             let text = std::fs::read_to_string(path)

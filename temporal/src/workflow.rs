@@ -41,7 +41,7 @@ impl RetryWorkflow {
 }
 
 /// Why `task` must not run in workflow `own`, if it must not.
-fn refusal(task: &Task, own: &str, legacy: bool) -> Option<String> {
+pub(crate) fn refusal(task: &Task, own: &str, legacy: bool) -> Option<String> {
     match task.workflow_id.as_deref() {
         Some(id) if id == own => None,
         None if legacy => None,

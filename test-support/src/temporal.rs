@@ -122,6 +122,8 @@ impl DevServer {
         args.extend(["--port".into(), port.to_string()]);
         args.extend(["--http-port".into(), free_port().to_string()]);
         args.extend(["--metrics-port".into(), free_port().to_string()]);
+        // Where the retry-and-await workflow records the session it follows.
+        args.extend(["--search-attribute".into(), "PlaidIdentityVerificationId=Keyword".into()]);
         if let Some(db) = db {
             args.extend(["--db-filename".into(), db.display().to_string()]);
         }
