@@ -3,9 +3,12 @@
 //!
 //! Every webhook is verified first, by the workspace's verifier (plaid-idv-webhook: ES256 only,
 //! the key from Plaid's `/webhook_verification_key/get` with the worker's settings and
-//! credentials, `iat` within five minutes, the body's SHA-256 as signed). Then the workflow is
-//! found by the search attribute holding the session id ([`SESSION_ATTRIBUTE`]) and signalled
-//! with the id and the webhook's code; the workflow asks Plaid for the status itself.
+//! credentials, `iat` within five minutes, the body's SHA-256 as signed). A `STATUS_UPDATED`
+//! webhook (the only one that can bring a verdict) then finds its workflow by the search
+//! attribute holding the session id ([`SESSION_ATTRIBUTE`]) and signals it with the id and the
+//! code; the workflow asks Plaid for the status itself. `STEP_UPDATED` and `RETRIED` are
+//! acknowledged and signal nothing: each would cost the workflow a get that cannot change its
+//! course.
 //!
 //! Answers: 200 to a verified webhook, also when no running workflow follows its session (logged
 //! by its code only) and for webhooks of other products; 401 to a forged one (bad signature,
@@ -123,6 +126,7 @@ async fn receive(
         eprintln!("webhook refused: the body is over {MAX_BODY_BYTES} bytes");
         return (StatusCode::PAYLOAD_TOO_LARGE, "refused\n");
     };
+    let began = std::time::Instant::now();
     let signature = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let verifier = receiver.verifier.clone();
     // The verifier may ask Plaid for a key (a blocking call).
@@ -137,17 +141,26 @@ async fn receive(
         }
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "not verified\n"),
     };
+    let code = code(&webhook);
+    let took = || began.elapsed().as_millis();
     match deliver(&receiver.client, &webhook).await {
-        Ok(0) => {
-            eprintln!("webhook {}: no running workflow follows its session; acknowledged", code(&webhook));
+        Ok(Delivered::NotAStatusChange) => {
+            eprintln!("webhook {code}: not a status change; acknowledged");
+            (StatusCode::OK, "acknowledged\n")
+        }
+        Ok(Delivered::To(0)) => {
+            eprintln!(
+                "webhook {code}: no running workflow follows its session; acknowledged ({} ms)",
+                took()
+            );
             (StatusCode::OK, "no workflow follows this session\n")
         }
-        Ok(n) => {
-            eprintln!("webhook {}: signalled {n} workflow(s)", code(&webhook));
+        Ok(Delivered::To(n)) => {
+            eprintln!("webhook {code}: signalled {n} workflow(s) ({} ms)", took());
             (StatusCode::OK, "signalled\n")
         }
         Err(e) => {
-            eprintln!("webhook {}: {e}", code(&webhook));
+            eprintln!("webhook {code}: {e}");
             (StatusCode::SERVICE_UNAVAILABLE, "try again\n")
         }
     }
@@ -179,13 +192,28 @@ fn code(webhook: &Webhook) -> String {
     webhook.webhook_code.chars().take(40).filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
 }
 
-/// Signals every running workflow that follows the webhook's session; how many there were.
-async fn deliver(client: &Client, webhook: &Webhook) -> Result<usize, Error> {
+/// What became of a verified webhook.
+enum Delivered {
+    /// Not one that can bring a verdict: acknowledged, nothing signalled.
+    NotAStatusChange,
+    /// Signalled to this many running workflows (0: none follows the session).
+    To(usize),
+}
+
+/// The code of the webhook that says a session's status changed: only it can bring a verdict
+/// (`STEP_UPDATED` says a step was completed, `RETRIED` that a new session opened), so only it is
+/// signalled; a verdict whose webhook is lost still comes by the workflow's poll.
+const STATUS_UPDATED: &str = "STATUS_UPDATED";
+
+/// Signals every running workflow that follows the webhook's session.
+async fn deliver(client: &Client, webhook: &Webhook) -> Result<Delivered, Error> {
     let id = &webhook.identity_verification_id;
-    // Only Identity Verification webhooks name a session; and only an id of Plaid's shape goes
-    // into a visibility query.
-    if !webhook.is_identity_verification() || !is_session_id(id) {
-        return Ok(0);
+    if !webhook.is_identity_verification() || webhook.webhook_code != STATUS_UPDATED {
+        return Ok(Delivered::NotAStatusChange);
+    }
+    // Only an id of Plaid's shape goes into a visibility query.
+    if !is_session_id(id) {
+        return Ok(Delivered::To(0));
     }
     let query = format!("{} = '{id}' AND ExecutionStatus = 'Running'", SESSION_ATTRIBUTE.name());
     let mut found = client.list_workflows(query, WorkflowListOptions::builder().limit(16).build());
@@ -211,7 +239,7 @@ async fn deliver(client: &Client, webhook: &Webhook) -> Result<usize, Error> {
             Err(e) => return Err(Error::new(format!("cannot signal the workflow: {e}"))),
         }
     }
-    Ok(signalled)
+    Ok(Delivered::To(signalled))
 }
 
 /// Plaid's ids: a prefix, an underscore and letters and digits (`idv_52xR9LKo77r1Np`).
