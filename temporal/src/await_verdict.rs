@@ -154,16 +154,15 @@ impl RetryAndAwaitWorkflow {
             ctx.state(|w| (w.cadence.interval, w.rounds.per_run, w.get.activity_options()));
         let mut last: Option<Value> = None;
         for _ in 0..per_run.max(1) {
-            let left = following.deadline_ms.saturating_sub(now_ms(ctx));
-            if left <= 0 {
+            let Some(wait) = next_wait(following.deadline_ms, now_ms(ctx), interval) else {
                 let why = format!(
                     "no verdict for the session within the get preset's giveUpAfter (its last status: {})",
                     last.as_ref().and_then(|r| r["output"]["session_status"].as_str()).unwrap_or("unknown")
                 );
                 return Err(failure(NO_VERDICT, why, last).into());
-            }
+            };
             let seen = ctx.state(|w| w.changes);
-            let timer = ctx.timer(interval.min(Duration::from_millis(left as u64)));
+            let timer = ctx.timer(wait);
             let changed = ctx.wait_condition(move |w| w.changes > seen);
             futures::pin_mut!(timer, changed);
             futures::select_biased! {
@@ -192,6 +191,13 @@ impl RetryAndAwaitWorkflow {
             self.changes = self.changes.saturating_add(1);
         }
     }
+}
+
+/// The next wait: the poll interval, cut short by the deadline (the last get falls on it);
+/// `None` once the deadline has passed.
+fn next_wait(deadline_ms: i64, now_ms: i64, interval: Duration) -> Option<Duration> {
+    let left = deadline_ms.saturating_sub(now_ms);
+    (left > 0).then(|| interval.min(Duration::from_millis(left.unsigned_abs())))
 }
 
 /// `continue_as_new` always answers `Err`; this is what the compiler needs after it.
@@ -236,6 +242,16 @@ mod tests {
         let reconciled = json!({"output": {"response": {"body": null}, "latest_attempt_id": "idv_found"}});
         assert_eq!(session_id(&reconciled).as_deref(), Some("idv_found"));
         assert_eq!(session_id(&json!({"output": {}})), None);
+    }
+
+    #[test]
+    fn the_wait_is_the_interval_until_the_deadline_cuts_it_short() {
+        let interval = Duration::from_secs(10);
+        assert_eq!(next_wait(100_000, 0, interval), Some(interval));
+        assert_eq!(next_wait(100_000, 97_500, interval), Some(Duration::from_millis(2_500)));
+        assert_eq!(next_wait(100_000, 100_000, interval), None, "the deadline passed: no verdict");
+        assert_eq!(next_wait(100_000, 250_000, interval), None);
+        assert_eq!(next_wait(i64::MIN, i64::MAX, interval), None, "no overflow");
     }
 
     #[test]

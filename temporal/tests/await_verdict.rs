@@ -266,6 +266,8 @@ fn fifty_workflows_retry_and_await_their_verdicts_by_webhook_or_by_poll() {
         assert!((400..500).contains(&status), "{what}: {status}");
     }
     assert!((400..500).contains(&w.receiver.post(&body, None)), "no signature");
+    let huge = format!("{{\"padding\": \"{}\"}}", "x".repeat(70 * 1024));
+    assert_eq!(w.receiver.post(&huge, Some(&genuine)), 413, "over the body cap, unread");
     let refused = w.receiver.output();
     for reason in ["signature does not verify", "not ES256", "issued", "SHA-256", "no verification key"] {
         assert!(refused.contains(reason), "{reason} not in: {refused}");
@@ -438,4 +440,16 @@ fn decoded(text: &str) -> String {
         }
     }
     out
+}
+
+#[test]
+fn the_receiver_listens_on_loopback_unless_told_otherwise() {
+    let out = Command::new(workspace_bin("plaid-idv-temporal"))
+        .args(["webhooks", "--listen", "0.0.0.0:0", "--address", "127.0.0.1:1"])
+        .env("PLAID_IDV_PAYLOAD_KEY", PAYLOAD_KEY)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
 }
