@@ -3,14 +3,12 @@
 //! engines know them by, and how long a call waits by default. A leaf: the manifest, the presets,
 //! the settings and the calls all read these, and it reads none of them.
 
-/// The task id engines know the retry by (the manifest's `task.id`, the preset's task name).
-pub const RETRY_TASK_ID: &str = "plaid.identity_verification.retry";
+/// The task ids engines know the retry and the get by: the interface's, every host reads the same.
+pub use plaid_idv_retry_interface::{GET_TASK_ID, RETRY_TASK_ID};
 /// The endpoint the retry task calls.
 pub const RETRY_PATH: &str = "/identity_verification/retry";
 pub const RETRY_DOCUMENTATION_URL: &str =
     "https://plaid.com/docs/api/products/identity-verification/#identity_verificationretry";
-/// The task id engines know the session's read by: what follows a retry to its verdict.
-pub const GET_TASK_ID: &str = "plaid.identity_verification.get";
 /// The endpoint the get task calls.
 pub const GET_PATH: &str = "/identity_verification/get";
 pub const GET_DOCUMENTATION_URL: &str =

@@ -4,14 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use plaid_idv_retry_interface::{Context, Environment, Plugin, Task, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{Context, Environment, Plugin, Task, TaskResult, TaskStatus, GET_TASK_ID};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::{engine::TASK_TIMEOUT, error::Failure, io::parse_answer};
-
-/// The plugin's task that reads a session (`POST /identity_verification/get`).
-pub const GET_TASK_ID: &str = "plaid.identity_verification.get";
 
 /// The get task of the loaded plugin; a plugin of an earlier release (ABI 1.0) has none.
 pub fn get_task(plugin: &Plugin) -> Result<Task, Failure> {

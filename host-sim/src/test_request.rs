@@ -9,7 +9,9 @@ use std::{
 };
 
 use clap::Args;
-use plaid_idv_retry_interface::{mask_personal, Context, Exit, Plugin, RequestEcho, TaskResult, TaskStatus};
+use plaid_idv_retry_interface::{
+    mask_personal, Context, Exit, Plugin, RequestEcho, TaskResult, TaskStatus, GET_TASK_ID,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -178,7 +180,7 @@ fn interrupted(id: &str) -> Exit {
     eprintln!(
         "host-sim: stopped waiting (Ctrl-C); session {id} goes on at Plaid: its verdict comes when the \
          person completes it (follow it again with the {} task)",
-        follow::GET_TASK_ID
+        GET_TASK_ID
     );
     Exit::Incomplete
 }

@@ -69,7 +69,7 @@ pub use field::present;
 pub use latest_attempts::{LatestAttempts, User};
 pub use load::{load, locate, LoadError, Plugin, Task, PLUGIN_ENV_VAR, PLUGIN_FILE_NAME};
 pub use loopback::is_loopback;
-pub use manifest::{Manifest, PresetChoices, SchemaHash, Schemas, TaskManifest};
+pub use manifest::{Manifest, PresetChoices, SchemaHash, Schemas, TaskManifest, GET_TASK_ID, RETRY_TASK_ID};
 pub use personal::mask_personal;
 pub use preset::{Dialect, PresetOptions, PLUGIN_ERROR};
 pub use session_status::SessionStatus;

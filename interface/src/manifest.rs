@@ -17,6 +17,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The task id engines know the retry by: `POST /identity_verification/retry`, the task the ABI
+/// 1.0 functions address.
+pub const RETRY_TASK_ID: &str = "plaid.identity_verification.retry";
+/// The task id engines know the session's read by (`POST /identity_verification/get`): what
+/// follows a retry to its verdict. Hosts ask for it with `Plugin::task`.
+pub const GET_TASK_ID: &str = "plaid.identity_verification.get";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// The plugin's package name and its own release version (not the ABI's).

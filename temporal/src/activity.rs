@@ -22,7 +22,9 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use plaid_idv_retry_interface::{Context, Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR};
+use plaid_idv_retry_interface::{
+    Context, Plugin, PluginError, TaskResult, TaskStatus, PLUGIN_ERROR, RETRY_TASK_ID,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use temporalio_common::error::ApplicationFailure;
@@ -50,7 +52,7 @@ pub fn set_activity_type(name: &str) {
 }
 
 pub fn activity_type() -> &'static str {
-    ACTIVITY_TYPE.get().map_or("plaid.identity_verification.retry", String::as_str)
+    ACTIVITY_TYPE.get().map_or(RETRY_TASK_ID, String::as_str)
 }
 
 /// Where an attempt stands, as its heartbeat tells the next attempt.

@@ -7,16 +7,13 @@
 
 use std::sync::{Arc, OnceLock};
 
-use plaid_idv_retry_interface::{Context, Task as PluginTask};
+use plaid_idv_retry_interface::{Context, Task as PluginTask, GET_TASK_ID};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::activity::{self, heartbeating, log_outcome, unix_ms};
-
-/// The plugin's get task, by its manifest id.
-pub const GET_TASK: &str = "plaid.identity_verification.get";
 
 /// The activity's type name: the get task's id, as its preset names it, set once before the
 /// worker registers the activity (the SDK asks for the name without an instance).
@@ -27,7 +24,7 @@ pub fn set_get_activity_type(name: &str) {
 }
 
 pub fn get_activity_type() -> &'static str {
-    GET_ACTIVITY_TYPE.get().map_or(GET_TASK, String::as_str)
+    GET_ACTIVITY_TYPE.get().map_or(GET_TASK_ID, String::as_str)
 }
 
 /// What the workflow asks about: a session id (no personal data) and how its answer is stored.

@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use plaid_idv_retry_interface::{self as interface, Dialect, Environment, Plugin, PresetOptions};
+use plaid_idv_retry_interface::{
+    self as interface, Dialect, Environment, Plugin, PresetOptions, GET_TASK_ID,
+};
 use serde_json::{Map, Value};
 use temporalio_common::telemetry::{Logger, TelemetryOptions};
 use temporalio_sdk::{
@@ -169,7 +171,7 @@ fn get_preset(
     environment: Environment,
 ) -> Result<(interface::Task, Policy, Cadence), Error> {
     let task = plugin
-        .task(get::GET_TASK)
+        .task(GET_TASK_ID)
         .ok_or_else(|| Error::new("the plugin offers no get task (a plugin of an earlier release)"))?;
     let preset = task
         .settings_preset(&PresetOptions { environment, dialect: Dialect::Temporal }.to_json())
