@@ -3,7 +3,7 @@
 //! SIGTERM or SIGINT; then it drains: stops polling, lets the calls in flight finish within
 //! their deadline, and exits 0. (The SDK installs no signal handler of its own.)
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 use plaid_idv_retry_interface::{
@@ -52,6 +52,11 @@ pub struct WorkerArgs {
     #[arg(long, hide = true, default_value_t = Rounds::default().per_run,
         value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds_per_run: u32,
+    /// Seconds the retry-and-await workflow follows a session before `NO_VERDICT`, instead of the
+    /// get preset's `giveUpAfter` (a test setting: the sandbox preset's hour is too long to prove
+    /// the deadline with).
+    #[arg(long, hide = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub give_up_after: Option<u64>,
     #[command(flatten)]
     pub codec: CodecArgs,
     #[command(flatten)]
@@ -78,7 +83,10 @@ pub async fn run(args: WorkerArgs) -> Result<(), Error> {
         policy.task_queue_activities_per_second = rate;
     }
     activity::set_activity_type(&policy.activity_type);
-    let (get_task, get_policy, cadence) = get_preset(&plugin, environment)?;
+    let (get_task, get_policy, mut cadence) = get_preset(&plugin, environment)?;
+    if let Some(seconds) = args.give_up_after {
+        cadence.give_up_after = Duration::from_secs(seconds);
+    }
     get::set_get_activity_type(&get_policy.activity_type);
 
     let runtime = Runtime::from_current_tokio(runtime_options()?)

@@ -430,6 +430,36 @@ fn a_long_wait_continues_as_new_and_keeps_personal_data_out_of_history() {
     }
 }
 
+/// The deadline: with a give-up time of 3 s (the sandbox preset's is an hour) and a session
+/// nobody completes, the workflow asks once, at the deadline rather than the 10 s interval, and
+/// then fails with the non-retryable NO_VERDICT naming the last status; one billed retry.
+#[test]
+fn a_session_without_a_verdict_by_the_give_up_time_fails_with_no_verdict() {
+    let w = World::start("awaitdl", simulator::DEFAULT_SECRET, &["--give-up-after", "3"]);
+    let input = seeded_input(&w.sim, "await-dl");
+    let waited = w.submit(std::slice::from_ref(&input), &[AWAIT, "--wait"]);
+    assert_eq!(waited.code, Some(3), "{waited:?}");
+    let row = &waited.rows[0];
+    assert_eq!(row["status"], "FAILED_WITH_TERMINAL_ERROR", "{row}");
+    assert_eq!(row["result"]["type"], "NO_VERDICT", "{row}");
+    assert!(row["result"]["reason"].as_str().unwrap().contains("its last status: active"), "{row}");
+    assert_eq!(w.sim.session_count("await-dl", TEMPLATE), 2, "one billed retry");
+
+    let workflow_id = row["workflow_id"].as_str().unwrap();
+    let shown = history(&w.server, workflow_id);
+    let scheduled: Vec<&str> = events(&shown, "ACTIVITY_TASK_SCHEDULED")
+        .iter()
+        .map(|e| e["activityTaskScheduledEventAttributes"]["activityType"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(scheduled, ["plaid.identity_verification.retry", "plaid.identity_verification.get"]);
+    let failed = events(&shown, "WORKFLOW_EXECUTION_FAILED");
+    let failure = &failed[0]["workflowExecutionFailedEventAttributes"]["failure"];
+    assert_eq!(failure["applicationFailureInfo"]["type"], "NO_VERDICT", "{failure}");
+    assert_eq!(failure["applicationFailureInfo"]["nonRetryable"], true, "{failure}");
+    let took = event_time(failed[0]) - event_time(events(&shown, "WORKFLOW_EXECUTION_STARTED")[0]);
+    assert!((3.0..10.0).contains(&took), "the deadline cuts the interval short: {took:.1} s");
+}
+
 /// The text with every base64 piece decoded beside it, so a canary in clear is found wherever
 /// it sits (payload data in `workflow show --output json` is base64).
 fn decoded(text: &str) -> String {
