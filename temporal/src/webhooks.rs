@@ -172,19 +172,9 @@ fn refused_with(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::Malformed(_) | Refusal::NotAWebhook => StatusCode::BAD_REQUEST,
-        Refusal::Key { cause, .. } if key_source_unreachable(cause) => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::Key { unavailable: true, .. } => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNAUTHORIZED,
     }
-}
-
-/// Whether a key could not be had for a reason of the moment (as `PlaidKeys` words it): no
-/// answer, an unreadable one, or Plaid's own trouble (an answer other than a 4xx refusal).
-fn key_source_unreachable(cause: &str) -> bool {
-    cause.starts_with("the key request failed")
-        || cause.starts_with("the key answer")
-        || cause
-            .strip_prefix("Plaid refused the key request: HTTP ")
-            .is_some_and(|rest| !rest.starts_with('4'))
 }
 
 /// The webhook's code as a log shows it: a short run of safe characters.
@@ -265,14 +255,14 @@ mod tests {
         assert_eq!(refused_with(&Refusal::Algorithm("none".into())), StatusCode::UNAUTHORIZED);
         assert_eq!(refused_with(&Refusal::Stale { age_seconds: 600 }), StatusCode::UNAUTHORIZED);
         assert_eq!(refused_with(&Refusal::BodyAltered), StatusCode::UNAUTHORIZED);
-        let unknown =
-            Refusal::Key { kid: "k".into(), cause: "Plaid refused the key request: HTTP 400".into() };
+        let key =
+            |cause: &str, unavailable| Refusal::Key { kid: "k".into(), cause: cause.into(), unavailable };
+        let unknown = key("Plaid refused the key request: HTTP 400", false);
         assert_eq!(refused_with(&unknown), StatusCode::UNAUTHORIZED);
         for cause in ["the key request failed: timed out", "Plaid refused the key request: HTTP 503"] {
-            let unreachable = Refusal::Key { kid: "k".into(), cause: cause.into() };
-            assert_eq!(refused_with(&unreachable), StatusCode::SERVICE_UNAVAILABLE, "{cause}");
+            assert_eq!(refused_with(&key(cause, true)), StatusCode::SERVICE_UNAVAILABLE, "{cause}");
         }
-        let not_p256 = Refusal::Key { kid: "k".into(), cause: "not an EC P-256 ES256 key".into() };
+        let not_p256 = key("not an EC P-256 ES256 key", false);
         assert_eq!(refused_with(&not_p256), StatusCode::UNAUTHORIZED);
         assert_eq!(refused_with(&Refusal::Malformed("x")), StatusCode::BAD_REQUEST);
     }

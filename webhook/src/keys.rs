@@ -34,11 +34,28 @@ pub trait KeySource: Send + Sync {
 
 /// Why a key could not be had. One line; never quotes a credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyError(pub String);
+pub struct KeyError {
+    pub cause: String,
+    /// For a reason of the moment (no answer, an unreadable one, the source's own trouble), not
+    /// a refusal: the same key may be had later, so a receiver asks the sender to send again.
+    pub unavailable: bool,
+}
+
+impl KeyError {
+    /// The source answered that it has no such key, or it cannot be used.
+    pub fn refused(cause: impl Into<String>) -> Self {
+        KeyError { cause: cause.into(), unavailable: false }
+    }
+
+    /// The source could not be asked, or did not answer usefully.
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        KeyError { cause: cause.into(), unavailable: true }
+    }
+}
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.cause)
     }
 }
 
@@ -97,14 +114,12 @@ impl KeySource for PlaidKeys {
             .header("PLAID-CLIENT-ID", &self.client_id)
             .header("PLAID-SECRET", &self.secret)
             .send(body.as_bytes())
-            .map_err(|e| KeyError(format!("the key request failed: {}", transport(&e))))?;
+            .map_err(|e| KeyError::unavailable(format!("the key request failed: {}", transport(&e))))?;
         let status = answer.status().as_u16();
-        let text = answer
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_string()
-            .map_err(|_| KeyError(format!("the key answer (HTTP {status}) could not be read")))?;
+        let text =
+            answer.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_string().map_err(|_| {
+                KeyError::unavailable(format!("the key answer (HTTP {status}) could not be read"))
+            })?;
         #[derive(Deserialize)]
         struct Answer {
             key: Jwk,
@@ -115,13 +130,22 @@ impl KeySource for PlaidKeys {
         }
         if status != 200 {
             let code = serde_json::from_str::<PlaidError>(&text).map(|e| bounded(&e.error_code)).ok();
-            return Err(KeyError(match code {
+            let cause = match code {
                 Some(code) => format!("Plaid refused the key request: HTTP {status}, {code}"),
                 None => format!("Plaid refused the key request: HTTP {status}"),
-            }));
+            };
+            // A 4xx is Plaid's answer about this key; anything else is Plaid's trouble of the moment.
+            return Err(if (400..500).contains(&status) {
+                KeyError::refused(cause)
+            } else {
+                KeyError::unavailable(cause)
+            });
         }
         serde_json::from_str::<Answer>(&text).map(|a| a.key).map_err(|e| {
-            KeyError(format!("the key answer is not Plaid's key document ({})", e.classify_text()))
+            KeyError::unavailable(format!(
+                "the key answer is not Plaid's key document ({})",
+                e.classify_text()
+            ))
         })
     }
 }
@@ -160,7 +184,7 @@ pub(crate) fn bounded(text: &str) -> String {
 /// `https://host[:port][/prefix]`, or `http://` to a loopback address (`localhost` becomes
 /// 127.0.0.1), without a trailing slash, user info, query or fragment.
 fn checked_base(base_url: &str) -> Result<String, KeyError> {
-    let refuse = |why: &str| Err(KeyError(format!("the key source's base URL {why}")));
+    let refuse = |why: &str| Err(KeyError::refused(format!("the key source's base URL {why}")));
     let Ok(uri) = base_url.trim_end_matches('/').parse::<Uri>() else { return refuse("is not a URL") };
     let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
         return refuse("needs a scheme and a host");

@@ -40,8 +40,9 @@ pub enum Refusal {
     Malformed(&'static str),
     /// The token names an algorithm other than ES256 (`none`, `HS256`, …).
     Algorithm(String),
-    /// The key source does not know the key, or could not be asked.
-    Key { kid: String, cause: String },
+    /// The key source does not know the key, or could not be asked (`unavailable`: for a reason
+    /// of the moment, so the sender should send the webhook again).
+    Key { kid: String, cause: String, unavailable: bool },
     /// Plaid has expired the key: it signs nothing new.
     KeyExpired { kid: String },
     /// The signature does not verify with the key.
@@ -62,7 +63,7 @@ impl fmt::Display for Refusal {
             Refusal::MissingSignature => f.write_str("no Plaid-Verification header"),
             Refusal::Malformed(what) => write!(f, "the Plaid-Verification token is malformed: {what}"),
             Refusal::Algorithm(alg) => write!(f, "the token's algorithm is {alg:?}, not ES256"),
-            Refusal::Key { kid, cause } => write!(f, "no verification key {kid:?}: {cause}"),
+            Refusal::Key { kid, cause, .. } => write!(f, "no verification key {kid:?}: {cause}"),
             Refusal::KeyExpired { kid } => write!(f, "verification key {kid:?} has expired"),
             Refusal::Signature => f.write_str("the signature does not verify"),
             Refusal::Stale { age_seconds } => {
@@ -80,6 +81,11 @@ impl fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+/// A key that was had but cannot verify anything: a refusal, not a reason of the moment.
+fn refused_key(kid: &str, cause: &str) -> Refusal {
+    Refusal::Key { kid: bounded(kid), cause: cause.to_owned(), unavailable: false }
+}
 
 /// Verifies webhooks with keys from `K`, caching them by `kid`. Shared by every request thread.
 pub struct Verifier<K: KeySource> {
@@ -117,12 +123,10 @@ impl<K: KeySource> Verifier<K> {
             return Err(Refusal::KeyExpired { kid: bounded(&kid) });
         }
         if jwk.kty != "EC" || jwk.crv != "P-256" || jwk.alg.as_deref().is_some_and(|a| a != "ES256") {
-            return Err(Refusal::Key { kid: bounded(&kid), cause: "not an EC P-256 ES256 key".into() });
+            return Err(refused_key(&kid, "not an EC P-256 ES256 key"));
         }
-        let key = DecodingKey::from_ec_components(&jwk.x, &jwk.y).map_err(|_| Refusal::Key {
-            kid: bounded(&kid),
-            cause: "its coordinates are not base64url".into(),
-        })?;
+        let key = DecodingKey::from_ec_components(&jwk.x, &jwk.y)
+            .map_err(|_| refused_key(&kid, "its coordinates are not base64url"))?;
         let mut validation = Validation::new(Algorithm::ES256);
         // Plaid's tokens carry `iat` and the body hash only: no `exp`, `aud` or `iss` to check;
         // the age is checked below, against `iat`.
@@ -160,10 +164,13 @@ impl<K: KeySource> Verifier<K> {
                 return Ok(cached.jwk.clone());
             }
         }
-        let jwk =
-            self.source.fetch(kid).map_err(|KeyError(cause)| Refusal::Key { kid: bounded(kid), cause })?;
+        let jwk = self.source.fetch(kid).map_err(|KeyError { cause, unavailable }| Refusal::Key {
+            kid: bounded(kid),
+            cause,
+            unavailable,
+        })?;
         if jwk.kid != kid {
-            return Err(Refusal::Key { kid: bounded(kid), cause: "the source answered another key".into() });
+            return Err(refused_key(kid, "the source answered another key"));
         }
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if keys.len() >= MAX_KEYS && !keys.contains_key(kid) {

@@ -28,7 +28,9 @@ fn asks_plaid_for_the_key_by_id_with_the_credentials_as_headers() {
     assert_eq!(request.header("plaid-secret"), Some(CANARY_SECRET));
     assert_eq!(request.header("plaid-version"), Some("2020-09-14"));
 
-    let refused = keys.fetch("kid-2").unwrap_err().to_string();
+    let refused = keys.fetch("kid-2").unwrap_err();
+    assert!(!refused.unavailable, "Plaid's 4xx about a key is a refusal, not a reason of the moment");
+    let refused = refused.to_string();
     assert!(
         refused.contains("HTTP 400") && refused.contains("INVALID_WEBHOOK_VERIFICATION_KEY_ID"),
         "{refused}"
@@ -40,9 +42,18 @@ fn asks_plaid_for_the_key_by_id_with_the_credentials_as_headers() {
 fn a_server_that_answers_nonsense_or_nothing_is_an_error_naming_neither_secret_nor_body() {
     let server = Server::start(|_| Reply::json(200, &json!({"not": "a key", "secret": CANARY_SECRET})));
     let keys = PlaidKeys::new(&server.url(), "client-1", CANARY_SECRET).unwrap();
-    let error = keys.fetch("kid-1").unwrap_err().to_string();
+    let error = keys.fetch("kid-1").unwrap_err();
+    assert!(error.unavailable, "{error}");
+    let error = error.to_string();
     assert!(error.contains("not Plaid's key document") && !error.contains("CANARY"), "{error}");
     let gone = PlaidKeys::new(&plaid_idv_test_support::refused_url(), "client-1", CANARY_SECRET).unwrap();
-    let error = gone.fetch("kid-1").unwrap_err().to_string();
+    let error = gone.fetch("kid-1").unwrap_err();
+    assert!(error.unavailable, "{error}");
+    let error = error.to_string();
     assert!(error.contains("failed") && !error.contains("CANARY"), "{error}");
+    // Plaid's own trouble: the same key may be had later.
+    let troubled = Server::start(|_| Reply::json(503, &json!({"error_code": "INTERNAL_SERVER_ERROR"})));
+    let keys = PlaidKeys::new(&troubled.url(), "client-1", CANARY_SECRET).unwrap();
+    let error = keys.fetch("kid-1").unwrap_err();
+    assert!(error.unavailable && error.cause.contains("HTTP 503"), "{error}");
 }

@@ -68,7 +68,10 @@ struct Keys {
 impl KeySource for &Keys {
     fn fetch(&self, kid: &str) -> Result<Jwk, KeyError> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
-        self.by_id.get(kid).cloned().ok_or_else(|| KeyError("Plaid refused the key request: HTTP 400".into()))
+        self.by_id
+            .get(kid)
+            .cloned()
+            .ok_or_else(|| KeyError::refused("Plaid refused the key request: HTTP 400"))
     }
 }
 

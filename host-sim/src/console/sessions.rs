@@ -155,6 +155,7 @@ impl Sessions {
         let verifier = self.verifier.as_ref().ok_or(Refusal::Key {
             kid: String::new(),
             cause: "this console has no verification keys to ask for".into(),
+            unavailable: false,
         })?;
         let webhook = verifier.verify(signature, body, SystemTime::now())?;
         if !webhook.is_identity_verification() {
