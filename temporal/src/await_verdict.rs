@@ -14,7 +14,7 @@
 //! - After [`Rounds::per_run`] waits it continues as new, carrying the session id and the
 //!   deadline ([`Following`]), so its history stays bounded however long the person takes.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -24,7 +24,7 @@ use temporalio_sdk::{SyncWorkflowContext, WorkflowContext, WorkflowResult};
 use temporalio_workflow::{CancellableFuture, ContinueAsNewOptions};
 
 use crate::{
-    activity::RetryActivity,
+    activity::{unix_ms, RetryActivity},
     get::{GetActivity, Session},
     policy::{Cadence, Policy},
     task::Task,
@@ -225,8 +225,7 @@ fn session_id(retried: &Value) -> Option<String> {
 
 /// Workflow time (deterministic on replay), as Unix epoch milliseconds.
 fn now_ms(ctx: &WorkflowContext<RetryAndAwaitWorkflow>) -> i64 {
-    let now = ctx.workflow_time().unwrap_or(UNIX_EPOCH);
-    now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    unix_ms(ctx.workflow_time().unwrap_or(UNIX_EPOCH))
 }
 
 #[cfg(test)]

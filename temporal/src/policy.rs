@@ -100,8 +100,8 @@ pub struct Cadence {
     pub interval: Duration,
     #[serde(deserialize_with = "proto_duration")]
     pub give_up_after: Duration,
-    /// The session statuses that are a verdict (the get task result's `output.final` says the same).
-    pub final_statuses: Vec<String>,
+    // The block's `finalStatuses` is for engines that poll by themselves; the workflow reads the
+    // verdict from the get task result's `output.final`, so that one list decides.
 }
 
 impl Cadence {
@@ -160,7 +160,6 @@ mod tests {
         let cadence = Cadence::from_preset(&get).unwrap();
         assert_eq!(cadence.interval, Duration::from_secs(10));
         assert_eq!(cadence.give_up_after, Duration::from_secs(3600));
-        assert_eq!(cadence.final_statuses, ["success", "failed"]);
         assert_eq!(Policy::from_preset(&get).unwrap().activity_type, "plaid.identity_verification.get");
         let e = Cadence::from_preset(PRESET).unwrap_err();
         assert!(e.message.contains("poll"), "{e}");
