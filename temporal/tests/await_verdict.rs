@@ -7,7 +7,7 @@
 use std::{
     fs,
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::MutexGuard,
     thread,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -123,26 +123,13 @@ struct Receiver {
 impl Receiver {
     fn start(server: &DevServer, port: u16, settings: &std::path::Path, scratch: &Scratch) -> Receiver {
         let log = scratch.0.join("receiver.log");
-        let out = fs::File::create(&log).unwrap();
-        let child = Command::new(workspace_bin("plaid-idv-temporal"))
+        let mut command = Command::new(workspace_bin("plaid-idv-temporal"));
+        command
             .args(["webhooks", "--listen", &format!("127.0.0.1:{port}"), "--address", &server.address])
             .arg("--settings")
-            .arg(settings)
-            .env_remove("PLAID_CLIENT_ID")
-            .env_remove("PLAID_SECRET")
-            .env("PLAID_IDV_PAYLOAD_KEY", PAYLOAD_KEY)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("the receiver binary");
-        let receiver = Receiver { child, log, url: format!("http://127.0.0.1:{port}/plaid/webhooks") };
-        let started = Instant::now();
-        while !receiver.output().contains("webhooks listening") {
-            assert!(started.elapsed() < Duration::from_secs(60), "no receiver: {}", receiver.output());
-            thread::sleep(Duration::from_millis(100));
-        }
-        receiver
+            .arg(settings);
+        let child = spawn_until_ready(command, PAYLOAD_KEY, &log, "webhooks listening");
+        Receiver { child, log, url: format!("http://127.0.0.1:{port}/plaid/webhooks") }
     }
 
     fn output(&self) -> String {

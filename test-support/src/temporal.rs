@@ -213,8 +213,8 @@ impl Worker {
         key: &str,
     ) -> Worker {
         let log = scratch.0.join(format!("worker-{}.log", free_port()));
-        let out = fs::File::create(&log).unwrap();
-        let child = Command::new(workspace_bin("plaid-idv-temporal"))
+        let mut command = Command::new(workspace_bin("plaid-idv-temporal"));
+        command
             .args(["worker", "--address", &server.address, "--task-queue", queue])
             // The plugin this test process built (plugin_path builds it on first use), never a
             // stale library beside the worker.
@@ -222,26 +222,9 @@ impl Worker {
             .arg(plugin_path())
             .arg("--settings")
             .arg(settings)
-            .args(extra)
-            .env_remove("PLAID_CLIENT_ID")
-            .env_remove("PLAID_SECRET")
-            .env("PLAID_IDV_PAYLOAD_KEY", key)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("the worker binary");
-        let worker = Worker { child: Some(child), log };
-        let started = Instant::now();
-        while !worker.output().contains("worker polling") {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the worker did not start: {}",
-                worker.output()
-            );
-            thread::sleep(Duration::from_millis(100));
-        }
-        worker
+            .args(extra);
+        let child = spawn_until_ready(command, key, &log, "worker polling");
+        Worker { child: Some(child), log }
     }
 
     pub fn output(&self) -> String {
@@ -305,6 +288,33 @@ pub fn settings_file(scratch: &Scratch, sim: &Simulator, secret: &str) -> PathBu
 pub fn seeded_input(sim: &Simulator, user: &str) -> Value {
     sim.seed_attempt(user, TEMPLATE, Status::Failed, None);
     json!({"client_user_id": user, "template_id": TEMPLATE, "strategy": "reset"})
+}
+
+/// Spawns `command` (a `plaid-idv-temporal` command line) with `key` as its payload key and no
+/// Plaid credentials from this environment, its output in `log`, and waits until that output
+/// shows `ready`. A process that does not get there within 60 s is killed before the test fails.
+pub fn spawn_until_ready(mut command: Command, key: &str, log: &Path, ready: &str) -> Child {
+    let out = fs::File::create(log).unwrap();
+    let mut child = command
+        .env_remove("PLAID_CLIENT_ID")
+        .env_remove("PLAID_SECRET")
+        .env("PLAID_IDV_PAYLOAD_KEY", key)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("the plaid-idv-temporal binary");
+    let output = || fs::read_to_string(log).unwrap_or_default();
+    let started = Instant::now();
+    while !output().contains(ready) {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no {ready:?} within 60 s: {}", output());
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    child
 }
 
 /// `submit --inputs FILE --json` (and `extra`): the exit code, one row per input, the summary.
